@@ -1,0 +1,44 @@
+# Sourced by scripts/test, scripts/demo and bench/run: installs the Debian
+# packages uun needs when they are missing. Non-interactive; needs root only
+# when something is actually missing.
+
+# What builds uun, and the real peers its tests and demo talk to.
+UUN_BUILD_PACKAGES=(
+  g++ meson ninja-build pkg-config
+  libmilter-dev libboost-dev libboost-program-options-dev libcurl4-openssl-dev
+  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev doctest-dev
+)
+UUN_PEER_PACKAGES=(
+  postfix swaks miltertest curl openssl sqlite3 procps iproute2 python3 lua5.3
+)
+
+uun_missing_packages() {
+  local p missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  echo "${missing[@]}"
+}
+
+uun_ensure_packages() {
+  local missing
+  missing=$(uun_missing_packages "$@")
+  [ -z "$missing" ] && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "uun: these Debian packages are missing: $missing" >&2
+    echo "uun: run as root, or: sudo apt-get install -y $missing" >&2
+    return 1
+  fi
+  echo "uun: installing $missing"
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's postfix asks how to configure itself; uun runs private instances.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  local log=/tmp/uun-apt.log
+  apt-get update -q >"$log" 2>&1 || { cat "$log" >&2; echo "uun: apt-get update failed" >&2; return 1; }
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1 || {
+    tail -20 "$log" >&2
+    echo "uun: apt-get install failed for: $missing (log: $log)" >&2
+    return 1
+  }
+}
