@@ -1,0 +1,137 @@
+// The vendor's store: the append-only update log, the payload index, the
+// registry of appliances (the IP address log), notifications and reports.
+// An interface, so a PostgreSQL store can be added without touching the HTTP
+// or publish code. Every method is thread-safe; failures are values.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/result.hpp"
+#include "lib/update_entry.hpp"
+
+namespace uun::server {
+
+// One appliance as its latest poll described it.
+struct appliance_record {
+    std::string id;
+    std::string address;  // the poll's TCP peer (or trusted proxy's client), textual IP
+    std::string notify_recipient;
+    int notify_port = 25;
+    std::string product;
+    std::string version;
+    std::vector<std::string> channels;
+    std::uint64_t last_seq = 0;
+    std::int64_t first_seen = 0;
+    std::int64_t last_seen = 0;
+    std::string last_reason;  // periodic | urgent
+};
+
+enum class registration { recorded, token_mismatch };
+
+struct stored_entry {
+    proto::update_entry entry;
+    std::string envelope;  // the DSSE envelope JSON exactly as signed
+};
+
+struct entry_batch {
+    std::vector<stored_entry> entries;
+    bool more = false;  // further matching entries wait beyond the limit
+};
+
+struct notification_record {
+    std::string appliance_id;
+    std::uint64_t seq = 0;
+    std::int64_t notified_at = 0;
+    std::int64_t expires = 0;  // the UUN's x=
+    std::string address;
+    int port = 25;
+    std::string envelope_sender;
+    std::string recipient;
+    std::string result;          // "queued", or "failed: <why>"
+    std::int64_t fetched_at = 0;  // 0 until a poll carried the entry to the appliance
+};
+
+struct report_record {
+    std::string appliance_id;
+    std::uint64_t seq = 0;
+    std::string status;  // installed | failed
+    std::string detail;
+    std::int64_t at = 0;
+};
+
+// What one appliance did about one entry, for uun-publish --status and --wait.
+struct appliance_progress {
+    std::string appliance_id;
+    std::string address;
+    std::int64_t notified_at = 0;  // 0: not notified (non-urgent, or not affected then)
+    std::string notify_result;
+    std::int64_t fetched_at = 0;
+    std::string status;  // "", installed, failed
+    std::string detail;
+    std::int64_t reported_at = 0;
+};
+
+struct store_counts {
+    std::uint64_t appliances = 0;
+    std::uint64_t entries = 0;
+    std::uint64_t head_seq = 0;
+    std::uint64_t notifications = 0;
+    std::uint64_t reports = 0;
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    // Registry. record_poll binds an id to the first token hash it sees; a
+    // poll with another token changes nothing and says token_mismatch.
+    virtual result<registration> record_poll(const appliance_record& appliance, const std::string& token_hash,
+                                             std::int64_t now) = 0;
+    virtual result<bool> token_matches(const std::string& appliance_id, const std::string& token_hash) = 0;
+    virtual result<std::optional<appliance_record>> find_appliance(const std::string& id) = 0;
+    // Rows seen at or after seen_since, by id.
+    virtual result<std::vector<appliance_record>> appliances(std::int64_t seen_since) = 0;
+    // Rows seen at or after seen_since that subscribe to the entry's channel and match its target.
+    virtual result<std::vector<appliance_record>> affected_appliances(const proto::update_entry& entry,
+                                                                      std::int64_t seen_since) = 0;
+    // Removes rows not seen since seen_before; returns how many.
+    virtual result<std::size_t> sweep_registry(std::int64_t seen_before) = 0;
+    virtual result<bool> forget_appliance(const std::string& id) = 0;
+
+    // Update log. append_entry runs as one transaction: it gives `draft` the
+    // next seq (never reused, never going back), lets `sign` turn the entry
+    // into its DSSE envelope, and stores both with the payload index row.
+    using entry_signer = std::function<result<std::string>(const proto::update_entry&)>;
+    virtual result<stored_entry> append_entry(proto::update_entry draft, const entry_signer& sign) = 0;
+    virtual result<std::uint64_t> head_seq() = 0;
+    virtual result<std::optional<stored_entry>> entry(std::uint64_t seq) = 0;
+    // Entries after after_seq on the appliance's channels whose target matches it, ascending.
+    virtual result<entry_batch> entries_for(const appliance_record& appliance, std::uint64_t after_seq,
+                                            std::size_t limit) = 0;
+    virtual result<std::vector<stored_entry>> recent_entries(std::size_t limit) = 0;
+
+    // Payload index (the files themselves live in a payload_dir).
+    virtual result<std::optional<std::uint64_t>> payload_size(const std::string& sha256) = 0;
+
+    // Notifications and reports.
+    virtual result<void> record_notification(const notification_record& n) = 0;
+    virtual result<std::vector<notification_record>> notifications(std::uint64_t seq) = 0;
+    // Notifications whose UUN has not expired at `now` (their mail may still be queued).
+    virtual result<std::vector<notification_record>> live_notifications(std::int64_t now) = 0;
+    virtual result<void> mark_fetched(const std::string& appliance_id, const std::vector<std::uint64_t>& seqs,
+                                      std::int64_t now) = 0;
+    virtual result<void> record_report(const report_record& report) = 0;
+    virtual result<std::vector<appliance_progress>> progress(std::uint64_t seq) = 0;
+
+    virtual result<store_counts> counts() = 0;
+};
+
+// SQLite in WAL mode; the schema is created or migrated on open.
+result<std::unique_ptr<store>> open_sqlite_store(const std::string& path);
+
+}  // namespace uun::server
