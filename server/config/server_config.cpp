@@ -1,0 +1,161 @@
+// server.yaml loading and validation (see header). Every problem is
+// collected and reported at once with file, line and key.
+#include "server/config/server_config.hpp"
+
+#include <arpa/inet.h>
+
+#include "lib/config.hpp"
+#include "lib/uun_header.hpp"
+
+namespace uun::server {
+
+namespace {
+
+bool is_ip_address(const std::string& text)
+{
+    unsigned char buf[16];
+    return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+// "host:port" or "[v6]:port".
+bool is_listen_address(const std::string& text)
+{
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon + 1 >= text.size())
+        return false;
+    std::string host = text.substr(0, colon), port = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    else if (host.find(':') != std::string::npos)
+        return false;
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+        return false;
+    return is_ip_address(host);
+}
+
+void require_absolute(config::section& s, const char* key, const std::string& path)
+{
+    if (!path.empty() && path.front() != '/')
+        s.report(key, cat("must be an absolute path, not '", path, "'"));
+}
+
+void require_argv(config::section& s, const char* key, const std::vector<std::string>& argv, bool may_be_empty)
+{
+    if (argv.empty() && !may_be_empty)
+        s.report(key, "must name a program");
+    else if (!argv.empty() && argv.front().front() != '/')
+        s.report(key, cat("must start with an absolute program path, not '", argv.front(), "'"));
+}
+
+}  // namespace
+
+result<server_config> load_server_config(const std::string& path, config_purpose purpose)
+{
+    auto doc = config::document::load(path);
+    if (!doc)
+        return std::unexpected(doc.error());
+    server_config c;
+    c.path = path;
+    bool daemon = purpose == config_purpose::daemon;
+    auto root = doc->root();
+
+    c.listen = daemon ? root.string_list("listen") : root.string_list_or("listen", {});
+    for (const auto& l : c.listen)
+        if (!is_listen_address(l))
+            root.report("listen", cat("'", l, "' is not address:port (IPv6 as [addr]:port)"));
+
+    if (auto tls = daemon ? std::optional(root.child_required("tls")) : root.child("tls")) {
+        c.tls.certificate = tls->string("certificate");
+        c.tls.key = tls->string("key");
+        require_absolute(*tls, "certificate", c.tls.certificate);
+        require_absolute(*tls, "key", c.tls.key);
+    }
+
+    auto store = root.child_required("store");
+    c.store.sqlite = store.string("sqlite");
+    c.store.payload_dir = store.string("payload_dir");
+    c.store.max_payload_size = store.size_or("max_payload_size", c.store.max_payload_size);
+    require_absolute(store, "sqlite", c.store.sqlite);
+    require_absolute(store, "payload_dir", c.store.payload_dir);
+
+    if (auto reg = root.child("registry")) {
+        c.registry.expire_after = reg->duration_or("expire_after", c.registry.expire_after);
+        c.registry.sweep_interval = reg->duration_or("sweep_interval", c.registry.sweep_interval);
+        c.registry.trusted_proxies = reg->string_list_or("trusted_proxies", {});
+        for (const auto& p : c.registry.trusted_proxies)
+            if (!is_ip_address(p))
+                reg->report("trusted_proxies", cat("'", p, "' is not an IP address"));
+        if (c.registry.expire_after.count() < 60)
+            reg->report("expire_after", "must be at least 1m");
+        if (c.registry.sweep_interval.count() < 1)
+            reg->report("sweep_interval", "must be at least 1s");
+    }
+
+    if (auto poll = root.child("poll")) {
+        c.poll.interval = poll->duration_or("interval", c.poll.interval);
+        c.poll.max_entries = poll->integer_or("max_entries", c.poll.max_entries, 1, 1000);
+        if (c.poll.interval.count() < 1)
+            poll->report("interval", "must be at least 1s");
+    }
+
+    if (auto lim = root.child("limits")) {
+        c.limits.workers = lim->integer_or("workers", c.limits.workers, 0, 256);
+        c.limits.max_connections = lim->integer_or("max_connections", c.limits.max_connections, 1, 1000000);
+        c.limits.max_inflight = lim->integer_or("max_inflight", c.limits.max_inflight, 1, 1000000);
+        c.limits.max_body = lim->size_or("max_body", c.limits.max_body);
+        c.limits.request_timeout = lim->duration_or("request_timeout", c.limits.request_timeout);
+        c.limits.idle_timeout = lim->duration_or("idle_timeout", c.limits.idle_timeout);
+        c.limits.retry_after = lim->duration_or("retry_after", c.limits.retry_after);
+        if (c.limits.max_body < 1024 || c.limits.max_body > (1u << 24))
+            lim->report("max_body", "must be from 1KiB to 16MiB");
+        if (c.limits.request_timeout.count() < 1)
+            lim->report("request_timeout", "must be at least 1s");
+    }
+
+    bool publishing = purpose == config_purpose::publish;
+    if (auto pub = publishing ? std::optional(root.child_required("publish")) : root.child("publish")) {
+        c.publish.key = pub->string("key");
+        require_absolute(*pub, "key", c.publish.key);
+        c.publish.channels = pub->string_list("channels");
+        for (const auto& ch : c.publish.channels)
+            if (!proto::is_valid_channel_name(ch))
+                pub->report("channels", cat("'", ch, "' is not a channel name ([a-z0-9][a-z0-9._-]*, up to 64)"));
+        c.publish.uun_lifetime = pub->duration_or("uun_lifetime", c.publish.uun_lifetime);
+        if (c.publish.uun_lifetime.count() < 60)
+            pub->report("uun_lifetime", "must be at least 1m");
+        c.publish.from = pub->string("from");
+        c.publish.sender_domain = pub->string("sender_domain");
+        if (!c.publish.from.empty() && c.publish.from.find('@') == std::string::npos)
+            pub->report("from", "must be a mail address");
+        if (c.publish.sender_domain.find_first_of("@ <>") != std::string::npos)
+            pub->report("sender_domain", "must be a bare domain");
+    }
+
+    if (auto mta = root.child("mta")) {
+        c.mta.sendmail = mta->string_list_or("sendmail", c.mta.sendmail);
+        c.mta.relay_map = mta->string("relay_map");
+        c.mta.map_type = mta->string_or("map_type", c.mta.map_type);
+        c.mta.postmap = mta->string_list_or("postmap", c.mta.postmap);
+        c.mta.reload = mta->string_list_or("reload", {});
+        require_argv(*mta, "sendmail", c.mta.sendmail, false);
+        require_argv(*mta, "postmap", c.mta.postmap, false);
+        require_argv(*mta, "reload", c.mta.reload, true);
+        require_absolute(*mta, "relay_map", c.mta.relay_map);
+        if (c.mta.map_type != "hash" && c.mta.map_type != "lmdb" && c.mta.map_type != "cdb" &&
+            c.mta.map_type != "btree")
+            mta->report("map_type", "must be hash, lmdb, cdb or btree");
+    } else if (publishing) {
+        root.child_required("mta");
+    }
+
+    if (auto log = root.child("log")) {
+        c.log.syslog = log->boolean_or("syslog", c.log.syslog);
+        c.log.debug = log->boolean_or("debug", c.log.debug);
+    }
+
+    if (auto ok = doc->finish(); !ok)
+        return std::unexpected(ok.error());
+    return c;
+}
+
+}  // namespace uun::server

@@ -1,0 +1,85 @@
+// server.yaml: the one config file uun-server and uun-publish both read.
+// Each program asks for what it needs (`purpose`); keys belonging to the
+// other program are still validated, so a typo anywhere is an error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/result.hpp"
+
+namespace uun::server {
+
+struct tls_config {
+    std::string certificate;  // PEM chain
+    std::string key;
+};
+
+struct store_config {
+    std::string sqlite;
+    std::string payload_dir;
+    std::uint64_t max_payload_size = 1ull << 30;
+};
+
+struct registry_config {
+    std::chrono::seconds expire_after{7 * 86400};
+    std::chrono::seconds sweep_interval{3600};
+    std::vector<std::string> trusted_proxies;
+};
+
+struct poll_config {
+    std::chrono::seconds interval{86400};
+    std::int64_t max_entries = 64;
+};
+
+struct limits_config {
+    std::int64_t workers = 0;  // 0: one per core
+    std::int64_t max_connections = 4096;
+    std::int64_t max_inflight = 512;  // requests being handled at once
+    std::uint64_t max_body = 16 * 1024;
+    std::chrono::seconds request_timeout{30};
+    std::chrono::seconds idle_timeout{60};
+    std::chrono::seconds retry_after{30};
+};
+
+struct publish_config {
+    std::string key;                    // publisher private key (PEM)
+    std::vector<std::string> channels;  // channels that may be published to
+    std::chrono::seconds uun_lifetime{3600};
+    std::string from;           // header From: of UUN mails
+    std::string sender_domain;  // envelope sender uun+<appliance>@sender_domain
+};
+
+struct mta_config {
+    std::vector<std::string> sendmail{"/usr/sbin/sendmail"};
+    std::string relay_map;  // sender_dependent_relayhost_maps source file
+    std::string map_type = "hash";
+    std::vector<std::string> postmap{"/usr/sbin/postmap"};
+    std::vector<std::string> reload;  // e.g. [/usr/sbin/postfix, reload]; empty: none
+};
+
+struct log_config {
+    bool syslog = true;
+    bool debug = false;
+};
+
+struct server_config {
+    std::string path;  // where it was read from
+    std::vector<std::string> listen;
+    tls_config tls;
+    store_config store;
+    registry_config registry;
+    poll_config poll;
+    limits_config limits;
+    publish_config publish;
+    mta_config mta;
+    log_config log;
+};
+
+enum class config_purpose { daemon, publish };
+
+result<server_config> load_server_config(const std::string& path, config_purpose purpose);
+
+}  // namespace uun::server

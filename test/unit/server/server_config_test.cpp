@@ -1,0 +1,71 @@
+// server.yaml: the shipped example loads for both programs; bad values are
+// reported with line and key.
+#include <doctest/doctest.h>
+
+#include "lib/file_util.hpp"
+#include "server/config/server_config.hpp"
+#include "test/unit/test_support.hpp"
+
+using namespace uun;
+using namespace uun::server;
+
+TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
+{
+    std::string path = std::string(UUN_SOURCE_DIR) + "/conf/server.yaml";
+    auto daemon = load_server_config(path, config_purpose::daemon);
+    INFO((daemon ? "" : daemon.error().message));
+    REQUIRE(daemon);
+    CHECK(daemon->listen.size() == 2);
+    CHECK(daemon->registry.expire_after == std::chrono::hours(24 * 7));
+    CHECK(daemon->limits.max_body == 16384);
+    auto publish = load_server_config(path, config_purpose::publish);
+    REQUIRE(publish);
+    CHECK(publish->publish.channels == std::vector<std::string>{"av", "sys"});
+    CHECK(publish->mta.reload == std::vector<std::string>{"/usr/sbin/postfix", "reload"});
+}
+
+TEST_CASE("server.yaml errors name the line and the key")
+{
+    const std::string base = "listen: ['127.0.0.1:8443']\n"
+                             "tls: {certificate: /c.pem, key: /k.pem}\n"
+                             "store: {sqlite: /s.db, payload_dir: /p}\n";
+    struct row {
+        const char* label;
+        std::string yaml;
+        config_purpose purpose;
+        const char* want;
+    };
+    const row rows[] = {
+        {"minimal daemon config is fine", base, config_purpose::daemon, ""},
+        {"daemon without tls", "listen: ['127.0.0.1:8443']\nstore: {sqlite: /s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "'tls' is required"},
+        {"publish without a publish section", base, config_purpose::publish, "'publish' is required"},
+        {"bad listen address", "listen: ['localhost:8443']\ntls: {certificate: /c, key: /k}\n"
+                               "store: {sqlite: /s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "test.yaml:1: 'listen': 'localhost:8443' is not address:port"},
+        {"relative store path", "listen: ['[::1]:1']\ntls: {certificate: /c, key: /k}\n"
+                                "store: {sqlite: s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "'store.sqlite': must be an absolute path"},
+        {"typo in a section", base + "registry:\n  expire_afer: 3d\n", config_purpose::daemon,
+         "test.yaml:5: unknown key 'expire_afer' in 'registry'"},
+        {"bad channel name", base + "publish: {key: /k, channels: [AV], from: a@b, sender_domain: b}\n",
+         config_purpose::daemon, "'publish.channels': 'AV' is not a channel name"},
+        {"relative sendmail", base + "mta: {sendmail: [sendmail], relay_map: /r}\n", config_purpose::daemon,
+         "'mta.sendmail': must start with an absolute program path"},
+        {"proxy not an IP", base + "registry: {trusted_proxies: [proxy.example]}\n", config_purpose::daemon,
+         "'proxy.example' is not an IP address"},
+    };
+    test::scratch_dir dir;
+    for (const auto& r : rows) {
+        auto path = dir.file("test.yaml");
+        REQUIRE(write_file_atomic(path, r.yaml));
+        auto got = load_server_config(path, r.purpose);
+        INFO(std::string(r.label), ": ", (got ? std::string("loaded") : got.error().message));
+        if (std::string(r.want).empty()) {
+            CHECK(got);
+        } else {
+            REQUIRE_FALSE(got);
+            CHECK(got.error().message.find(r.want) != std::string::npos);
+        }
+    }
+}
