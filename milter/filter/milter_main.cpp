@@ -130,23 +130,30 @@ int run_milter(int argc, char** argv)
         return fatal(ok.error().message, exit_failure);
     if (auto ok = open_milter_socket(cfg.socket, who->uid, socket_gid, cfg.socket_mode); !ok)
         return fatal(ok.error().message, exit_failure);
+    // From here on a failed start removes the socket it made, so the next
+    // start does not find a stale one.
+    auto fatal_after_socket = [&](const std::string& message, int exit_code) {
+        if (std::string path = unix_socket_path(cfg.socket); !path.empty())
+            ::unlink(path.c_str());
+        return fatal(message, exit_code);
+    };
 
     if (!opts->foreground) {
         auto daemon = startup_report::daemonize();
         if (!daemon)
-            return fatal(daemon.error().message, exit_failure);
+            return fatal_after_socket(daemon.error().message, exit_failure);
         report = std::move(*daemon);
         if (auto ok = write_pid_file(cfg.pid_file); !ok)
-            return fatal(cat("pid_file: ", ok.error().message), exit_failure);
+            return fatal_after_socket(cat("pid_file: ", ok.error().message), exit_failure);
     }
 
     if (auto ok = drop_privileges(*who); !ok)
-        return fatal(ok.error().message, exit_failure);
+        return fatal_after_socket(ok.error().message, exit_failure);
 
     system_clock clock;
     auto cache = replay_cache::open(cfg.state_dir + "/replay.sqlite", cfg.replay_cache_entries, clock);
     if (!cache)
-        return fatal(cat("state_dir: ", cache.error().message), exit_failure);
+        return fatal_after_socket(cat("state_dir: ", cache.error().message), exit_failure);
     if (::access(cfg.spool_dir.c_str(), W_OK | X_OK) != 0)
         log::warning(cat("spool_dir ", cfg.spool_dir, " is not writable by user ", who->user,
                          "; valid UUNs are answered 451 4.3.0 until it is"));

@@ -119,8 +119,10 @@ step session::end_of_headers(mta_link& mta)
                                    .oversized = uun_oversized_}));
     const auto& config = context_.config;
     if (marked_subjects_ > 0) {
-        bool claim_in_subject = !subject_claim_.empty() || subject_oversized_ || marked_subjects_ > 1;
-        if (config.subject_marker && (claim_in_subject || !config.body_token))
+        // With both variants on, "[UUN] urgent update" announces a body token;
+        // only text that starts like a tag list is a claim in the subject.
+        bool tags_in_subject = subject_claim_.starts_with("v=");
+        if (config.subject_marker && (tags_in_subject || !config.body_token))
             return finish(decide(mta, {.source = "Subject",
                                        .value = subject_claim_,
                                        .count = marked_subjects_,

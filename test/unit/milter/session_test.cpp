@@ -448,5 +448,10 @@ TEST_CASE("with both variants on, a tag list in the subject is used, else the bo
     auto in_body = deliver(s, {{"Subject", "[UUN]"}}, "UUN-Token: " + w.uun(2) + "\r\n");
     CHECK(in_body.at_end_of_headers == step::next);
     CHECK(in_body.final_step == step::discard);
-    CHECK(w.triggers().size() == 2);
+    auto words = deliver(s, {{"Subject", "[UUN] urgent update"}}, "UUN-Token: " + w.uun(3) + "\r\n");
+    CHECK(words.at_end_of_headers == step::next);
+    CHECK(words.final_step == step::discard);
+    auto bad_tags = deliver(s, {{"Subject", "[UUN] v=1; junk"}}, "UUN-Token: " + w.uun(4) + "\r\n");
+    CHECK(bad_tags.at_end_of_headers == step::reject);
+    CHECK(w.triggers().size() == 3);
 }
