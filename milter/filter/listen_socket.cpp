@@ -72,15 +72,23 @@ result<void> open_milter_socket(const std::string& spec, uid_t owner, gid_t grou
 {
     if (smfi_setconn(const_cast<char*>(spec.c_str())) != MI_SUCCESS)
         return fail(cat("libmilter refused the socket ", spec));
-    if (smfi_opensocket(false) != MI_SUCCESS)
+    // The socket is born with its final mode (bind applies the umask), and
+    // its owner is set with lchown: nothing here follows a symlink that
+    // another process of the milter user could put in place of the socket.
+    mode_t saved_umask = ::umask(~mode & 0777);
+    int opened = smfi_opensocket(false);
+    ::umask(saved_umask);
+    if (opened != MI_SUCCESS)
         return fail(cat("cannot listen on ", spec, " (address in use, or no permission)"));
     std::string path = unix_socket_path(spec);
     if (path.empty())
         return {};
-    if (::chown(path.c_str(), owner, group) != 0)
+    if (::lchown(path.c_str(), owner, group) != 0)
         return fail(cat(path, ": cannot chown the socket: ", std::strerror(errno)));
-    if (::chmod(path.c_str(), mode) != 0)
-        return fail(cat(path, ": cannot chmod the socket: ", std::strerror(errno)));
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_uid != owner || st.st_gid != group ||
+        (st.st_mode & 0777) != mode)
+        return fail(cat(path, ": the socket changed under us, or did not get its owner and mode"));
     return {};
 }
 

@@ -17,8 +17,8 @@ namespace uun::milter {
 // since bind itself refuses a port in use.
 result<void> clear_stale_socket(const std::string& spec);
 
-// smfi_setconn + smfi_opensocket (register_filter must have run), then for
-// a unix socket chown(owner, group) and chmod(mode).
+// smfi_setconn + smfi_opensocket (register_filter must have run); a unix
+// socket is created with `mode` and then given owner and group.
 result<void> open_milter_socket(const std::string& spec, uid_t owner, gid_t group, mode_t mode);
 
 }  // namespace uun::milter

@@ -64,15 +64,6 @@ void require_absolute(config::section& sec, std::string_view key, const std::str
         sec.report(key, "must be an absolute path");
 }
 
-}  // namespace
-
-std::string unix_socket_path(std::string_view socket)
-{
-    return socket.starts_with("unix:") ? std::string(socket.substr(5)) : std::string();
-}
-
-namespace {
-
 result<milter_config> read_config(config::document& doc)
 {
     milter_config c;
@@ -145,6 +136,11 @@ result<milter_config> read_config(config::document& doc)
 }
 
 }  // namespace
+
+std::string unix_socket_path(std::string_view socket)
+{
+    return socket.starts_with("unix:") ? std::string(socket.substr(5)) : std::string();
+}
 
 result<milter_config> parse_milter_config(std::string_view text, const std::string& name)
 {

@@ -5,6 +5,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include <cstdlib>
 #include <exception>
 #include <new>
 #include <string_view>
@@ -47,6 +48,10 @@ connection* connection_of(SMFICTX* ctx)
 {
     auto* c = static_cast<connection*>(smfi_getpriv(ctx));
     if (c == nullptr) {
+        if (context_ == nullptr) {
+            log::error("a milter callback ran before the filter context was set");
+            std::abort();
+        }
         c = new connection(*context_);
         c->negotiated_ = negotiate(0, 0, wants_body_);
         smfi_setpriv(ctx, c);
@@ -129,7 +134,8 @@ sfsistat on_body(SMFICTX* ctx, unsigned char* chunk, size_t size)
 {
     return guarded("body", [&] {
         auto* c = connection_of(ctx);
-        std::string_view text = chunk == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(chunk), size);
+        std::string_view text =
+            chunk == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(chunk), size);
         return to_sfsistat(c->session_.body(text), *c);
     });
 }
