@@ -84,6 +84,11 @@ check_contains "... naming file, line and key" "$(cat "$work/broken.out")" "$wor
 check_contains "... and every other error" "$(cat "$work/broken.out")" "$work/broken.yaml:4: 'socket_mode'"
 check "-t accepts a good config" "$milter_bin" -t -c "$work/milter.yaml"
 
+write_config "$work/nodir.yaml" "unix:$work/missing/milter.sock"
+"$milter_bin" -f -c "$work/nodir.yaml" >"$work/nodir.out" 2>&1
+check_eq "a missing socket directory stops the start" "$?" "1"
+check_contains "... naming the directory" "$(cat "$work/nodir.out")" "the socket directory $work/missing does not exist"
+
 write_config "$work/badkey.yaml" "unix:$sock"
 sed -i "s|^trusted_keys: .*|trusted_keys: [$work/keys/missing.pem]|" "$work/badkey.yaml"
 "$milter_bin" -f -c "$work/badkey.yaml" >"$work/badkey.out" 2>&1
