@@ -1,0 +1,19 @@
+// The libmilter side of uun-milter: the xxfi_* callbacks, each of which
+// turns into a call on the connection's session (session.hpp). No exception
+// leaves a callback: one that escapes the session is logged and answered
+// with a tempfail. Called by run_milter (milter_main.cpp).
+#pragma once
+
+#include "lib/result.hpp"
+#include "milter/filter/session.hpp"
+
+namespace uun::milter {
+
+// smfi_register with our callbacks; before smfi_opensocket.
+result<void> register_filter(bool wants_body);
+
+// The context every connection's session uses; set before smfi_main and
+// left alone until it returns.
+void set_filter_context(const filter_context* context);
+
+}  // namespace uun::milter

@@ -1,0 +1,174 @@
+// uun-milter start-up order (see header). Everything that needs root happens
+// before drop_privileges; everything that reads mail happens after it.
+#include "milter/filter/milter_main.hpp"
+
+#include <libmilter/mfapi.h>
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "lib/keyring.hpp"
+#include "lib/log.hpp"
+#include "milter/filter/daemon.hpp"
+#include "milter/filter/listen_socket.hpp"
+#include "milter/filter/milter_config.hpp"
+#include "milter/filter/milter_glue.hpp"
+#include "milter/filter/privileges.hpp"
+#include "uun_build_config.hpp"
+
+namespace uun::milter {
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+struct options {
+    std::string config_path = std::string(UUN_SYSCONFDIR) + "/milter.yaml";
+    bool foreground = false;
+    bool check_only = false;
+};
+
+// nullopt: exit with *code (help, version, bad usage).
+std::optional<options> parse_options(int argc, char** argv, int& code)
+{
+    namespace po = boost::program_options;
+    options o;
+    po::options_description desc("usage: uun-milter [-f] [-c milter.yaml]");
+    desc.add_options()("help,h", "show this help")("version,V", "show the version")(
+        "config,c", po::value(&o.config_path), "config file (default " UUN_SYSCONFDIR "/milter.yaml)")(
+        "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr")(
+        "check-config,t", po::bool_switch(&o.check_only), "check the config and keys, then exit");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "uun-milter: " << e.what() << "\n" << desc;
+        code = exit_usage;
+        return std::nullopt;
+    }
+    if (vm.count("help")) {
+        std::cout << desc;
+        code = exit_ok;
+        return std::nullopt;
+    }
+    if (vm.count("version")) {
+        std::cout << "uun-milter " UUN_VERSION "\n";
+        code = exit_ok;
+        return std::nullopt;
+    }
+    return o;
+}
+
+std::string describe(const milter_config& c, const proto::keyring& keys, const identity& who)
+{
+    std::string ids;
+    for (const auto& id : keys.ids())
+        ids += ids.empty() ? id : "," + id;
+    return cat("socket ", c.socket, ", user ", who.user, ", trusted keys ", ids, ", clock skew ", c.clock_skew,
+               "s, spool ", c.spool_dir, ", subject marker ", c.subject_marker ? "on" : "off", ", body token ",
+               c.body_token ? "on" : "off");
+}
+
+}  // namespace
+
+int run_milter(int argc, char** argv)
+{
+    int code = exit_ok;
+    auto opts = parse_options(argc, argv, code);
+    if (!opts)
+        return code;
+
+    auto config = load_milter_config(opts->config_path);
+    if (!config) {
+        std::fprintf(stderr, "uun-milter: %s\n", config.error().message.c_str());
+        return exit_usage;
+    }
+    const milter_config& cfg = *config;
+    log::open("uun-milter", opts->foreground ? log::sink::stderr_stream : cfg.log_to, cfg.debug);
+
+    startup_report report;
+    // Before the fork an operator is watching the terminal; after it the
+    // parent prints what the child reports.
+    auto fatal = [&](const std::string& message, int exit_code) {
+        log::error(message);
+        if (report.waited_on())
+            report.failed(message);
+        else if (!opts->foreground && cfg.log_to == log::sink::syslog)
+            std::fprintf(stderr, "uun-milter: %s\n", message.c_str());
+        return exit_code;
+    };
+
+    auto keys = proto::keyring::load(cfg.trusted_keys);
+    if (!keys)
+        return fatal(cat("trusted_keys: ", keys.error().message), exit_usage);
+    auto who = resolve_identity(cfg.user, cfg.group);
+    if (!who)
+        return fatal(who.error().message, exit_usage);
+    gid_t socket_gid = who->gid;
+    if (!cfg.socket_group.empty()) {
+        auto gid = resolve_group(cfg.socket_group);
+        if (!gid)
+            return fatal(cat("socket_group: ", gid.error().message), exit_usage);
+        socket_gid = *gid;
+    }
+    if (opts->check_only) {
+        std::printf("%s: OK (%zu trusted keys)\n", opts->config_path.c_str(), keys->size());
+        return exit_ok;
+    }
+
+    if (auto ok = register_filter(cfg.wants_body()); !ok)
+        return fatal(ok.error().message, exit_failure);
+    if (auto ok = clear_stale_socket(cfg.socket); !ok)
+        return fatal(ok.error().message, exit_failure);
+    if (auto ok = open_milter_socket(cfg.socket, who->uid, socket_gid, cfg.socket_mode); !ok)
+        return fatal(ok.error().message, exit_failure);
+    // From here on a failed start removes the socket it made, so the next
+    // start does not find a stale one.
+    auto fatal_after_socket = [&](const std::string& message, int exit_code) {
+        if (std::string path = unix_socket_path(cfg.socket); !path.empty())
+            ::unlink(path.c_str());
+        return fatal(message, exit_code);
+    };
+
+    if (!opts->foreground) {
+        auto daemon = startup_report::daemonize();
+        if (!daemon)
+            return fatal_after_socket(daemon.error().message, exit_failure);
+        report = std::move(*daemon);
+        if (auto ok = write_pid_file(cfg.pid_file); !ok)
+            return fatal_after_socket(cat("pid_file: ", ok.error().message), exit_failure);
+    }
+
+    if (auto ok = drop_privileges(*who); !ok)
+        return fatal_after_socket(ok.error().message, exit_failure);
+
+    system_clock clock;
+    auto cache = replay_cache::open(cfg.state_dir + "/replay.sqlite", cfg.replay_cache_entries, clock);
+    if (!cache)
+        return fatal_after_socket(cat("state_dir: ", cache.error().message), exit_failure);
+    if (::access(cfg.spool_dir.c_str(), W_OK | X_OK) != 0)
+        log::warning(cat("spool_dir ", cfg.spool_dir, " is not writable by user ", who->user,
+                         "; valid UUNs are answered 451 4.3.0 until it is"));
+    trigger_spool spool(cfg.spool_dir);
+    filter_context context{.config = cfg, .keys = *keys, .cache = **cache, .spool = spool, .time = clock};
+    set_filter_context(&context);
+
+    log::info(cat("started: ", describe(cfg, *keys, *who), ", replay cache ", (*cache)->size(), " entries"));
+    report.ready();
+    int rc = smfi_main();
+    set_filter_context(nullptr);
+    log::info(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
+    if (!opts->foreground && ::unlink(cfg.pid_file.c_str()) != 0)
+        log::debug(cat("pid_file ", cfg.pid_file, " left in place (not removable as ", who->user, ")"));
+    return rc == MI_SUCCESS ? exit_ok : exit_failure;
+}
+
+}  // namespace uun::milter

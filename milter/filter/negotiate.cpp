@@ -1,0 +1,23 @@
+// Protocol negotiation (see header). Only bits the MTA offered are asked for.
+#include "milter/filter/negotiate.hpp"
+
+#include <libmilter/mfapi.h>
+
+namespace uun::milter {
+
+negotiation negotiate(unsigned long offered_actions, unsigned long offered_steps, bool wants_body)
+{
+    unsigned long wanted = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
+                           SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_SKIP;
+    if (!wants_body)
+        wanted |= SMFIP_NOBODY;
+    negotiation n;
+    n.steps = wanted & offered_steps;
+    n.actions = SMFIF_SETSYMLIST & offered_actions;  // we never change a message
+    n.no_header_reply = (n.steps & SMFIP_NR_HDR) != 0;
+    n.can_skip = (n.steps & SMFIP_SKIP) != 0;
+    n.symbol_list = n.actions != 0;
+    return n;
+}
+
+}  // namespace uun::milter

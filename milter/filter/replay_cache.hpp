@@ -1,0 +1,60 @@
+// The nonces of the UUNs already acted on, shared by every libmilter thread
+// and kept in SQLite under state_dir so a restart does not forget them.
+// Called by the session for valid UUNs only. A failure is a result the caller
+// answers with a tempfail, so the sender retries and nothing is lost.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "lib/clock.hpp"
+#include "lib/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace uun::milter {
+
+enum class admission { fresh, replayed };
+
+class replay_cache {
+public:
+    // Opens (or creates) the database file; max_entries bounds its size.
+    static result<std::unique_ptr<replay_cache>> open(const std::string& path, std::uint64_t max_entries,
+                                                      const clock& clock);
+    ~replay_cache();
+    replay_cache(const replay_cache&) = delete;
+    replay_cache& operator=(const replay_cache&) = delete;
+
+    // Atomically for all threads: drops entries whose keep_until has passed,
+    // then, if nonce is new, runs deliver and records the nonce only when
+    // deliver succeeded. A full cache or a database error is a failure and
+    // deliver is not run.
+    result<admission> admit(std::string_view nonce, std::int64_t keep_until,
+                            const std::function<result<void>()>& deliver);
+
+    std::uint64_t size() const;
+
+private:
+    replay_cache(sqlite3* db, std::uint64_t max_entries, const clock& clock);
+    result<void> prepare();
+    result<void> exec(const char* sql);
+    result<admission> admit_locked(std::string_view nonce, std::int64_t keep_until,
+                                   const std::function<result<void>()>& deliver);
+
+    sqlite3* db_;
+    sqlite3_stmt* find_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;
+    sqlite3_stmt* prune_ = nullptr;
+    sqlite3_stmt* count_ = nullptr;
+    std::uint64_t max_entries_;
+    std::uint64_t entries_ = 0;
+    const clock& clock_;
+    mutable std::mutex mutex_;
+};
+
+}  // namespace uun::milter

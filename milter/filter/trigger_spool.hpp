@@ -1,0 +1,41 @@
+// Trigger files for uun-updater: one file per valid UUN, named
+// uun-<seq>-<nonce>, written atomically (temp name starting with '.', fsync,
+// rename, fsync of the directory) into the updater's spool directory.
+// Called by the session; a failed write is a result the caller answers with
+// a tempfail, so the sender retries.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "lib/result.hpp"
+
+namespace uun::milter {
+
+struct trigger {
+    std::uint64_t seq = 0;
+    std::string channel;
+    std::string nonce;     // base64url, 22 characters
+    std::string queue_id;  // the MTA's, already made safe for a text line
+    std::int64_t received = 0;
+};
+
+// The updater reads only names matching ^uun-[0-9]{1,20}-[A-Za-z0-9_-]{22}$.
+bool is_trigger_name(std::string_view name);
+std::string trigger_name(std::uint64_t seq, std::string_view nonce);
+std::string trigger_content(const trigger& t);
+
+class trigger_spool {
+public:
+    explicit trigger_spool(std::string directory) : directory_(std::move(directory)) {}
+
+    // Returns the file name written.
+    result<std::string> write(const trigger& t) const;
+    const std::string& directory() const { return directory_; }
+
+private:
+    std::string directory_;
+};
+
+}  // namespace uun::milter
