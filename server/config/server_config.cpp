@@ -33,6 +33,16 @@ bool is_listen_address(const std::string& text)
     return is_ip_address(host);
 }
 
+// Only called on text is_listen_address accepted.
+bool is_loopback_listen_address(const std::string& text)
+{
+    std::string host = text.substr(0, text.rfind(':'));
+    if (host.front() == '[')
+        return host == "[::1]";
+    unsigned char buf[4];
+    return ::inet_pton(AF_INET, host.c_str(), buf) == 1 && buf[0] == 127;
+}
+
 void require_absolute(config::section& s, const char* key, const std::string& path)
 {
     if (!path.empty() && path.front() != '/')
@@ -132,6 +142,17 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     }
 
     if (auto mta = root.child("mta")) {
+        auto submit = mta->string_or("submit", "sendmail");
+        if (submit == "smtp")
+            c.mta.submit = submit_method::smtp;
+        else if (submit != "sendmail")
+            mta->report("submit", cat("must be sendmail or smtp, not '", submit, "'"));
+        c.mta.parallel = mta->integer_or("parallel", c.mta.parallel, 1, 64);
+        c.mta.smtp = mta->string_or("smtp", c.mta.smtp);
+        if (!is_listen_address(c.mta.smtp))
+            mta->report("smtp", cat("'", c.mta.smtp, "' is not address:port (IPv6 as [addr]:port)"));
+        else if (!is_loopback_listen_address(c.mta.smtp))
+            mta->report("smtp", cat("'", c.mta.smtp, "' must be a loopback address: the submission is plain SMTP"));
         c.mta.sendmail = mta->string_list_or("sendmail", c.mta.sendmail);
         c.mta.relay_map = mta->string("relay_map");
         c.mta.map_type = mta->string_or("map_type", c.mta.map_type);

@@ -52,8 +52,13 @@ struct publish_config {
     std::string sender_domain;  // envelope sender uun+<appliance>@sender_domain
 };
 
+enum class submit_method { sendmail, smtp };
+
 struct mta_config {
+    submit_method submit = submit_method::sendmail;
     std::vector<std::string> sendmail{"/usr/sbin/sendmail"};
+    std::int64_t parallel = 8;          // sendmail processes at once
+    std::string smtp = "127.0.0.1:25";  // submit: smtp; one connection, one transaction per mail
     std::string relay_map;  // sender_dependent_relayhost_maps source file
     std::string map_type = "hash";
     std::vector<std::string> postmap{"/usr/sbin/postmap"};
