@@ -142,10 +142,10 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     }
 
     if (auto mta = root.child("mta")) {
-        auto submit = mta->string_or("submit", "sendmail");
-        if (submit == "smtp")
-            c.mta.submit = submit_method::smtp;
-        else if (submit != "sendmail")
+        auto submit = mta->string_or("submit", "smtp");
+        if (submit == "sendmail")
+            c.mta.submit = submit_method::sendmail;
+        else if (submit != "smtp")
             mta->report("submit", cat("must be sendmail or smtp, not '", submit, "'"));
         c.mta.parallel = mta->integer_or("parallel", c.mta.parallel, 1, 64);
         c.mta.smtp = mta->string_or("smtp", c.mta.smtp);

@@ -65,9 +65,9 @@ sink_count() { find "$1" -type f | wc -l; }
 sink_has() { [ "$(sink_count "$1")" -ge "$2" ]; }  # for wait_for: re-counted on each try
 
 mkdir -p "$work/payloads"
-write_config() {  # write_config FILE KEY SENDMAIL [extra mta lines...]
-  local file=$1 key=$2 sendmail=$3
-  shift 3
+write_config() {  # write_config FILE KEY SENDMAIL SUBMIT [extra mta lines...]
+  local file=$1 key=$2 sendmail=$3 submit=$4
+  shift 4
   {
     echo "store:"
     echo "  sqlite: $work/store.db"
@@ -78,6 +78,7 @@ write_config() {  # write_config FILE KEY SENDMAIL [extra mta lines...]
     echo "  from: \"uun@vendor.test\""
     echo "  sender_domain: \"$DOMAIN\""
     echo "mta:"
+    echo "  submit: $submit"
     echo "  sendmail: [$sendmail, -C, $vendor/etc]"
     echo "  relay_map: $relay_map"
     echo "  postmap: [/usr/sbin/postmap, -c, $vendor/etc]"
@@ -89,14 +90,15 @@ write_config() {  # write_config FILE KEY SENDMAIL [extra mta lines...]
   } >"$file"
 }
 cfg=$work/server.yaml
-write_config "$cfg" "$work/publisher.key" /usr/sbin/sendmail
+write_config "$cfg" "$work/publisher.key" /usr/sbin/sendmail sendmail
 printf 'not a key\n' >"$work/garbage.key"
-write_config "$work/bad-key.yaml" "$work/garbage.key" /usr/sbin/sendmail
-write_config "$work/no-sendmail.yaml" "$work/publisher.key" /usr/sbin/no-such-sendmail
+write_config "$work/bad-key.yaml" "$work/garbage.key" /usr/sbin/sendmail sendmail
+write_config "$work/no-sendmail.yaml" "$work/publisher.key" /usr/sbin/no-such-sendmail sendmail
 # A real sendmail that cannot work: its config directory does not exist.
 sed "s|-C, $vendor/etc|-C, $work/no-such-postfix|" "$cfg" >"$work/broken-sendmail.yaml"
-write_config "$work/smtp.yaml" "$work/publisher.key" /usr/sbin/sendmail \
-  "submit: smtp" "smtp: \"$VENDOR_IP:25\"" "parallel: 1"
+write_config "$work/smtp.yaml" "$work/publisher.key" /usr/sbin/sendmail smtp \
+  "smtp: \"$VENDOR_IP:25\"" "parallel: 1"
+write_config "$work/no-smtp.yaml" "$work/publisher.key" /usr/sbin/sendmail smtp "smtp: \"127.0.2.1:2599\""
 
 "$TOOL" register --config "$cfg" --id gw-1 --address "$GW1_IP" --recipient uun@gw-1.test --channels av,sys
 check_eq "gw-1 registered" "$?" "0"
@@ -162,6 +164,8 @@ bad_case "unknown channel" 3 "channel 'games' is not in publish.channels (av, sy
 bad_case "unreadable key" 3 "publisher key (publish.key): " "$work/bad-key.yaml" --channel av --urgent "$work/sig.bin"
 bad_case "no sendmail" 4 "MTA not ready: mta.sendmail: /usr/sbin/no-such-sendmail is not an executable program" \
   "$work/no-sendmail.yaml" --channel av --urgent "$work/sig.bin"
+bad_case "no SMTP listener" 4 "MTA not ready: mta.smtp: no SMTP service at smtp://127.0.2.1:2599" \
+  "$work/no-smtp.yaml" --channel av --urgent "$work/sig.bin"
 bad_case "bad target" 3 "--target: " "$cfg" --channel av --urgent --target "colour=red" "$work/sig.bin"
 check_eq "no mail left the vendor MTA for refused publishes" "$(sink_count "$work/sink1")$(sink_count "$work/sink2")" "11"
 

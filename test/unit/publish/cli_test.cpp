@@ -83,7 +83,7 @@ struct scratch_site {
                                       "publish:\n  key: ", key,
                                       "\n  channels: [av, sys]\n  from: uun@vendor.test\n"
                                       "  sender_domain: uun.vendor.test\n"
-                                      "mta:\n  sendmail: [", sendmail, "]\n  relay_map: ", dir.file("relay"),
+                                      "mta:\n  submit: sendmail\n  sendmail: [", sendmail, "]\n  relay_map: ", dir.file("relay"),
                                       "\n  postmap: [/bin/true]\n"
                                       "log:\n  syslog: false\n")));
     }

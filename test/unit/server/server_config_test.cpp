@@ -22,8 +22,8 @@ TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
     REQUIRE(publish);
     CHECK(publish->publish.channels == std::vector<std::string>{"av", "sys"});
     CHECK(publish->mta.reload == std::vector<std::string>{"/usr/sbin/postfix", "reload"});
-    CHECK(publish->mta.submit == submit_method::sendmail);
-    CHECK(publish->mta.parallel == 8);
+    CHECK(publish->mta.submit == submit_method::smtp);
+    CHECK(publish->mta.parallel == 4);
     CHECK(publish->mta.smtp == "127.0.0.1:25");
 }
 
@@ -36,14 +36,14 @@ TEST_CASE("mta.submit, mta.smtp and mta.parallel: defaults and accepted values")
     REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r}\n"));
     auto defaults = load_server_config(path, config_purpose::publish);
     REQUIRE(defaults);
-    CHECK(defaults->mta.submit == submit_method::sendmail);
-    CHECK(defaults->mta.parallel == 8);
+    CHECK(defaults->mta.submit == submit_method::smtp);
+    CHECK(defaults->mta.parallel == 4);
     CHECK(defaults->mta.smtp == "127.0.0.1:25");
-    REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r, submit: smtp, smtp: '[::1]:10025', parallel: 2}\n"));
+    REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r, submit: sendmail, smtp: '[::1]:10025', parallel: 2}\n"));
     auto smtp = load_server_config(path, config_purpose::publish);
     INFO((smtp ? "" : smtp.error().message));
     REQUIRE(smtp);
-    CHECK(smtp->mta.submit == submit_method::smtp);
+    CHECK(smtp->mta.submit == submit_method::sendmail);
     CHECK(smtp->mta.smtp == "[::1]:10025");
     CHECK(smtp->mta.parallel == 2);
 }
