@@ -5,13 +5,18 @@
 # and returns non-zero; callers keep their own EXIT trap calling postfix_stop.
 #
 #   postfix_create DIR ADDR PORT [main.cf line...]   PORT "-": no smtpd listener
+#   postfix_master_append DIR LINE...                 more master.cf services
 #   postfix_start DIR        postfix_stop DIR         postfix_reload DIR
 #   postfix_sendmail DIR [sendmail args...] <message
 #   postfix_wait_empty DIR SECONDS                    postfix_log DIR
 #
 # Layout: DIR/etc (config_directory), DIR/spool (queue_directory), DIR/data
 # (data_directory), DIR/maillog (maillog_file: there is no syslog daemon).
-# Daemons run unchrooted so nothing has to be copied into the spool.
+# Daemons run unchrooted so nothing has to be copied into the spool. The
+# listener's service name is "ADDR:PORT", so a per-service override is
+#   postconf -c "$(postfix_conf DIR)" -P "ADDR:PORT/inet/smtpd_milters=inet:127.0.5.9:8891"
+# postfix_create makes DIR's parent searchable by others (o+x): master opens
+# its lock file as mail_owner, which must reach DIR.
 
 # postfix_conf DIR: the config directory, for "postfix -c" and "sendmail -C".
 postfix_conf() { echo "$1/etc"; }
@@ -105,6 +110,12 @@ EOF
   } >"$dir/etc/master.cf" || return 1
 
   return 0
+}
+
+postfix_master_append() {
+  local dir=$1
+  shift
+  printf '%s\n' "$@" >>"$dir/etc/master.cf"
 }
 
 postfix_start() {

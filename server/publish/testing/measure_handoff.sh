@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures uun-publish's hand-off of N UUNs (default 1000) to a private
-# Postfix on 127.0.2.1 for each submit method and parallelism, and the time
+# Postfix on 127.0.7.1 (the benchmark range) for each submit method and parallelism, and the time
 # until the vendor queue has drained into one smtp-sink. Prints figures only;
 # nothing here asserts a duration. Run as root from the source tree:
 #   server/publish/testing/measure_handoff.sh [N]
@@ -26,10 +26,10 @@ cleanup() {
 trap cleanup EXIT
 
 relay_map=$vendor/etc/uun_relayhost
-postfix_create "$vendor" 127.0.2.1 25 "sender_dependent_relayhost_maps = hash:$relay_map" \
+postfix_create "$vendor" 127.0.7.1 25 "sender_dependent_relayhost_maps = hash:$relay_map" \
   "default_process_limit = 200" || exit 1
 : >"$relay_map" && postmap -c "$vendor/etc" "hash:$relay_map" && postfix_start "$vendor" || exit 1
-smtp-sink -u postfix 127.0.2.11:25 1024 &
+smtp-sink -u postfix 127.0.7.11:25 1024 &
 sink_pid=$!
 "$KEYGEN" "$work/publisher" >/dev/null 2>&1 || exit 1
 mkdir -p "$work/payloads"
@@ -42,7 +42,7 @@ publish: {key: $work/publisher.key, channels: [av], from: uun@vendor.test, sende
 mta:
   submit: $2
   parallel: $3
-  smtp: "127.0.2.1:25"
+  smtp: "127.0.7.1:25"
   sendmail: [/usr/sbin/sendmail, -C, $vendor/etc]
   relay_map: $relay_map
   postmap: [/usr/sbin/postmap, -c, $vendor/etc]
@@ -51,7 +51,7 @@ log: {syslog: false}
 EOF
 }
 config "$work/c.yaml" sendmail 1
-"$TOOL" register --config "$work/c.yaml" --id gw- --count "$count" --address 127.0.2.11 \
+"$TOOL" register --config "$work/c.yaml" --id gw- --count "$count" --address 127.0.7.11 \
   --recipient uun@appliance.test --channels av || exit 1
 
 echo "hand-off of $count UUNs (relay map + postmap + reload + submission), then queue drained:"

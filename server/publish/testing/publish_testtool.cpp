@@ -201,12 +201,17 @@ int main(int argc, char** argv)
         return 2;
     }
     std::string what = argv[1];
-    if (what == "register")
-        return do_register(a);
-    if (what == "report")
-        return do_report(a);
-    if (what == "check-mail")
-        return do_check_mail(a);
+    try {
+        if (what == "register")
+            return do_register(a);
+        if (what == "report")
+            return do_report(a);
+        if (what == "check-mail")
+            return do_check_mail(a);
+    } catch (const std::exception& e) {  // std::stoi on a bad number
+        std::cerr << "uun-publish-testtool: bad argument: " << e.what() << "\n";
+        return 2;
+    }
     std::cerr << "uun-publish-testtool: unknown command " << what << "\n";
     return 2;
 }
