@@ -2,6 +2,8 @@
 // collected and reported at once with file, line and key.
 #include "server/config/server_config.hpp"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include "lib/config.hpp"
@@ -137,7 +139,15 @@ result<server_config> load_server_config(const std::string& path, config_purpose
         c.publish.sender_domain = pub->string("sender_domain");
         if (!c.publish.from.empty() && c.publish.from.find('@') == std::string::npos)
             pub->report("from", "must be a mail address");
-        if (c.publish.sender_domain.find_first_of("@ <>") != std::string::npos)
+        // Both end up in mail headers and envelopes: no line breaks, no controls.
+        auto control = [](char ch) {
+            return static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f;
+        };
+        if (std::any_of(c.publish.from.begin(), c.publish.from.end(), control))
+            pub->report("from", "must be printable ASCII on one line");
+        const char* domain_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+        const auto& domain = c.publish.sender_domain;
+        if (domain.empty() || domain.find_first_not_of(domain_chars) != std::string::npos)
             pub->report("sender_domain", "must be a bare domain");
     }
 

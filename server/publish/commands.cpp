@@ -238,7 +238,8 @@ outcome<void> run_renotify(const cli_options& o, const command_env& env)
         return fail_with(exit_code::input, cat("no entry with seq ", o.seq));
     const auto& e = (*stored)->entry;
     if (!e.urgent)
-        return fail_with(exit_code::input, cat("entry ", o.seq, " is not urgent; appliances get it at their next poll"));
+        return fail_with(exit_code::input,
+                         cat("entry ", o.seq, " is not urgent; appliances get it at their next poll"));
     auto key = load_publisher_key(env);
     if (!key)
         return std::unexpected(key.error());
@@ -268,8 +269,10 @@ outcome<void> run_status(const cli_options& o, const command_env& env)
         return fail_with(exit_code::input, cat("no entry with seq ", o.seq));
     auto progress = (*store)->progress(o.seq);
     auto notifications = (*store)->notifications(o.seq);
-    if (!progress || !notifications)
-        return fail_with(exit_code::store, cat("store: ", (!progress ? progress.error() : notifications.error()).message));
+    if (!progress)
+        return fail_with(exit_code::store, cat("store: ", progress.error().message));
+    if (!notifications)
+        return fail_with(exit_code::store, cat("store: ", notifications.error().message));
     env.out << status_report(**stored, *progress, *notifications);
     return {};
 }

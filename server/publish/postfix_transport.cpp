@@ -1,7 +1,7 @@
 // The real MTA transport (see mail_transport.hpp): Postfix's sendmail and
-// postmap, or SMTP on loopback. Hand-offs run on a few threads at once
-// (mta.parallel): each sendmail costs a process and a queue-file fsync, so a
-// handful overlap well even on two cores.
+// postmap, or SMTP on loopback. Hand-offs run on mta.parallel threads so
+// Postfix's per-mail work (smtpd, cleanup, a queue-file fsync) overlaps;
+// sendmail gains little past 4 since Postfix's one pickup process reads them.
 #include "server/publish/mail_transport.hpp"
 
 #include <algorithm>

@@ -75,8 +75,8 @@ std::string status_report(const server::stored_entry& stored, const std::vector<
                           const std::vector<server::notification_record>& notifications)
 {
     const auto& e = stored.entry;
-    std::string out = cat("entry ", e.seq, " (", e.id, "): channel ", e.channel, ", ", e.urgent ? "urgent" : "not urgent",
-                          ", published ", iso8601_utc(e.published), "\n");
+    std::string out = cat("entry ", e.seq, " (", e.id, "): channel ", e.channel, ", ",
+                          e.urgent ? "urgent" : "not urgent", ", published ", iso8601_utc(e.published), "\n");
     out += cat("  name ", e.name, ", ", e.size, " bytes, sha256 ", e.sha256, "\n");
     out += cat("  target: ", target_text(e.target), "\n");
     auto c = count_progress(progress);

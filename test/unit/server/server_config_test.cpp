@@ -84,6 +84,10 @@ TEST_CASE("server.yaml errors name the line and the key")
          config_purpose::daemon, "'mta.smtp': 'localhost:25' is not address:port"},
         {"smtp off loopback", base + "mta: {submit: smtp, smtp: '192.0.2.1:25', relay_map: /r}\n",
          config_purpose::daemon, "'mta.smtp': '192.0.2.1:25' must be a loopback address"},
+        {"from with a line break", base + "publish: {key: /k, channels: [av], from: \"a@b\\nBcc: c@d\", sender_domain: b}\n",
+         config_purpose::daemon, "'publish.from': must be printable ASCII on one line"},
+        {"sender_domain with a space", base + "publish: {key: /k, channels: [av], from: a@b, sender_domain: 'b c'}\n",
+         config_purpose::daemon, "'publish.sender_domain': must be a bare domain"},
         {"parallel out of range", base + "mta: {parallel: 0, relay_map: /r}\n", config_purpose::daemon,
          "'mta.parallel'"},
     };
