@@ -2,6 +2,8 @@
 // collected and reported at once with file, line and key.
 #include "server/config/server_config.hpp"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 
 #include "lib/config.hpp"
@@ -31,6 +33,16 @@ bool is_listen_address(const std::string& text)
     if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
         return false;
     return is_ip_address(host);
+}
+
+// Only called on text is_listen_address accepted.
+bool is_loopback_listen_address(const std::string& text)
+{
+    std::string host = text.substr(0, text.rfind(':'));
+    if (host.front() == '[')
+        return host == "[::1]";
+    unsigned char buf[4];
+    return ::inet_pton(AF_INET, host.c_str(), buf) == 1 && buf[0] == 127;
 }
 
 void require_absolute(config::section& s, const char* key, const std::string& path)
@@ -127,11 +139,30 @@ result<server_config> load_server_config(const std::string& path, config_purpose
         c.publish.sender_domain = pub->string("sender_domain");
         if (!c.publish.from.empty() && c.publish.from.find('@') == std::string::npos)
             pub->report("from", "must be a mail address");
-        if (c.publish.sender_domain.find_first_of("@ <>") != std::string::npos)
+        // Both end up in mail headers and envelopes: no line breaks, no controls.
+        auto control = [](char ch) {
+            return static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f;
+        };
+        if (std::any_of(c.publish.from.begin(), c.publish.from.end(), control))
+            pub->report("from", "must be printable ASCII on one line");
+        const char* domain_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
+        const auto& domain = c.publish.sender_domain;
+        if (domain.empty() || domain.find_first_not_of(domain_chars) != std::string::npos)
             pub->report("sender_domain", "must be a bare domain");
     }
 
     if (auto mta = root.child("mta")) {
+        auto submit = mta->string_or("submit", "smtp");
+        if (submit == "sendmail")
+            c.mta.submit = submit_method::sendmail;
+        else if (submit != "smtp")
+            mta->report("submit", cat("must be sendmail or smtp, not '", submit, "'"));
+        c.mta.parallel = mta->integer_or("parallel", c.mta.parallel, 1, 64);
+        c.mta.smtp = mta->string_or("smtp", c.mta.smtp);
+        if (!is_listen_address(c.mta.smtp))
+            mta->report("smtp", cat("'", c.mta.smtp, "' is not address:port (IPv6 as [addr]:port)"));
+        else if (!is_loopback_listen_address(c.mta.smtp))
+            mta->report("smtp", cat("'", c.mta.smtp, "' must be a loopback address: the submission is plain SMTP"));
         c.mta.sendmail = mta->string_list_or("sendmail", c.mta.sendmail);
         c.mta.relay_map = mta->string("relay_map");
         c.mta.map_type = mta->string_or("map_type", c.mta.map_type);

@@ -22,6 +22,30 @@ TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
     REQUIRE(publish);
     CHECK(publish->publish.channels == std::vector<std::string>{"av", "sys"});
     CHECK(publish->mta.reload == std::vector<std::string>{"/usr/sbin/postfix", "reload"});
+    CHECK(publish->mta.submit == submit_method::smtp);
+    CHECK(publish->mta.parallel == 4);
+    CHECK(publish->mta.smtp == "127.0.0.1:25");
+}
+
+TEST_CASE("mta.submit, mta.smtp and mta.parallel: defaults and accepted values")
+{
+    test::scratch_dir dir;
+    auto path = dir.file("test.yaml");
+    const std::string base = "store: {sqlite: /s.db, payload_dir: /p}\n"
+                             "publish: {key: /k, channels: [av], from: a@b, sender_domain: b}\n";
+    REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r}\n"));
+    auto defaults = load_server_config(path, config_purpose::publish);
+    REQUIRE(defaults);
+    CHECK(defaults->mta.submit == submit_method::smtp);
+    CHECK(defaults->mta.parallel == 4);
+    CHECK(defaults->mta.smtp == "127.0.0.1:25");
+    REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r, submit: sendmail, smtp: '[::1]:10025', parallel: 2}\n"));
+    auto smtp = load_server_config(path, config_purpose::publish);
+    INFO((smtp ? "" : smtp.error().message));
+    REQUIRE(smtp);
+    CHECK(smtp->mta.submit == submit_method::sendmail);
+    CHECK(smtp->mta.smtp == "[::1]:10025");
+    CHECK(smtp->mta.parallel == 2);
 }
 
 TEST_CASE("server.yaml errors name the line and the key")
@@ -54,6 +78,18 @@ TEST_CASE("server.yaml errors name the line and the key")
          "'mta.sendmail': must start with an absolute program path"},
         {"proxy not an IP", base + "registry: {trusted_proxies: [proxy.example]}\n", config_purpose::daemon,
          "'proxy.example' is not an IP address"},
+        {"unknown submit method", base + "mta: {submit: lmtp, relay_map: /r}\n", config_purpose::daemon,
+         "test.yaml:4: 'mta.submit': must be sendmail or smtp, not 'lmtp'"},
+        {"smtp not an address", base + "mta: {submit: smtp, smtp: 'localhost:25', relay_map: /r}\n",
+         config_purpose::daemon, "'mta.smtp': 'localhost:25' is not address:port"},
+        {"smtp off loopback", base + "mta: {submit: smtp, smtp: '192.0.2.1:25', relay_map: /r}\n",
+         config_purpose::daemon, "'mta.smtp': '192.0.2.1:25' must be a loopback address"},
+        {"from with a line break", base + "publish: {key: /k, channels: [av], from: \"a@b\\nBcc: c@d\", sender_domain: b}\n",
+         config_purpose::daemon, "'publish.from': must be printable ASCII on one line"},
+        {"sender_domain with a space", base + "publish: {key: /k, channels: [av], from: a@b, sender_domain: 'b c'}\n",
+         config_purpose::daemon, "'publish.sender_domain': must be a bare domain"},
+        {"parallel out of range", base + "mta: {parallel: 0, relay_map: /r}\n", config_purpose::daemon,
+         "'mta.parallel'"},
     };
     test::scratch_dir dir;
     for (const auto& r : rows) {

@@ -1,0 +1,163 @@
+// Command-line parsing (see header). Boost.Program_options reports errors by
+// exception; they are caught here and become usage failures (exit 2).
+#include "server/publish/cli_options.hpp"
+
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "lib/result.hpp"
+#include "uun_build_config.hpp"
+
+namespace po = boost::program_options;
+
+namespace uun::publish {
+
+namespace {
+
+std::string default_config_path()
+{
+    return std::string(UUN_SYSCONFDIR) + "/server.yaml";
+}
+
+po::options_description visible_options()
+{
+    po::options_description d("Options");
+    d.add_options()
+        ("config,c", po::value<std::string>()->value_name("PATH"),
+         ("server.yaml to read (default " + default_config_path() + ")").c_str())
+        ("channel", po::value<std::string>()->value_name("C"), "publish FILE to channel C (one of publish.channels)")
+        ("name", po::value<std::string>()->value_name("N"), "file name the entry carries (default: FILE's base name)")
+        ("urgent", "mark the entry urgent and send a UUN to every affected appliance")
+        ("target", po::value<std::string>()->value_name("LIST"),
+         "only appliances matching every selector, e.g. product=mg-5000,version>=3.2")
+        ("renotify", po::value<std::uint64_t>()->value_name("SEQ"),
+         "send the UUNs of urgent entry SEQ again to affected appliances that have not installed it")
+        ("wait", po::value<std::int64_t>()->value_name("SECONDS")->implicit_value(default_wait_seconds),
+         "after notifying, show progress until every appliance reported (default 600 s)")
+        ("status", po::value<std::uint64_t>()->value_name("SEQ"), "show entry SEQ and what each appliance did")
+        ("list", "show recent entries with their counts")
+        ("limit", po::value<std::size_t>()->value_name("N"), "entries --list shows (default 20)")
+        ("appliances", "show the registry of appliances")
+        ("help,h", "show this help")
+        ("version", "show the version");
+    return d;
+}
+
+}  // namespace
+
+std::string_view exit_code_help()
+{
+    return "Exit status:\n"
+           "  0  done (with --wait: every appliance installed)\n"
+           "  2  usage or server.yaml error\n"
+           "  3  bad input: FILE missing, unreadable, empty or too large; unknown channel or seq;\n"
+           "     bad --name or --target; publisher key unreadable\n"
+           "  4  MTA: not ready (nothing published), or a hand-off failed (entry published;\n"
+           "     failed UUNs recorded; retry with --renotify SEQ)\n"
+           "  5  store or payload directory unusable\n"
+           "  6  --wait: time ran out, or an appliance reported a failed install\n";
+}
+
+std::string help_text()
+{
+    std::ostringstream out;
+    out << "Usage:\n"
+           "  uun-publish [-c PATH] --channel C [--name N] [--urgent] [--target LIST] [--wait[=S]] FILE\n"
+           "  uun-publish [-c PATH] --renotify SEQ [--wait[=S]]\n"
+           "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances\n\n"
+           "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
+           "signed UUN through the local MTA to each affected appliance's recorded address.\n\n"
+        << visible_options() << "\n"
+        << exit_code_help();
+    return out.str();
+}
+
+outcome<cli_options> parse_cli(int argc, const char* const argv[])
+{
+    po::options_description hidden;
+    hidden.add_options()("file", po::value<std::vector<std::string>>());
+    po::options_description all;
+    all.add(visible_options()).add(hidden);
+    po::positional_options_description positional;
+    positional.add("file", -1);
+
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return fail_with(exit_code::usage, cat(e.what(), " (see --help)"));
+    }
+
+    cli_options o;
+    o.config_path = vm.count("config") ? vm["config"].as<std::string>() : default_config_path();
+    if (vm.count("help")) {
+        o.what = command::help;
+        return o;
+    }
+    if (vm.count("version")) {
+        o.what = command::version;
+        return o;
+    }
+    std::vector<std::string> files = vm.count("file") ? vm["file"].as<std::vector<std::string>>()
+                                                      : std::vector<std::string>{};
+    int commands = (files.empty() ? 0 : 1) + static_cast<int>(vm.count("renotify") + vm.count("status") +
+                                                              vm.count("list") + vm.count("appliances"));
+    if (commands == 0)
+        return fail_with(exit_code::usage, "nothing to do: give FILE, --renotify, --status, --list or --appliances "
+                                           "(see --help)");
+    if (files.size() > 1)
+        return fail_with(exit_code::usage, "give one FILE per publish");
+    if (commands > 1)
+        return fail_with(exit_code::usage, "give one of FILE, --renotify, --status, --list, --appliances");
+    if (!files.empty()) {
+        o.what = command::publish;
+        o.file = files.front();
+        if (o.file.empty())
+            return fail_with(exit_code::usage, "FILE is empty");
+        if (!vm.count("channel"))
+            return fail_with(exit_code::usage, "publishing needs --channel");
+        o.channel = vm["channel"].as<std::string>();
+        if (vm.count("name"))
+            o.name = vm["name"].as<std::string>();
+        o.urgent = vm.count("urgent") > 0;
+        if (vm.count("target"))
+            o.target = vm["target"].as<std::string>();
+    } else {
+        for (const char* only_publish : {"channel", "name", "urgent", "target"})
+            if (vm.count(only_publish))
+                return fail_with(exit_code::usage, cat("--", only_publish, " goes with FILE only"));
+        if (vm.count("renotify")) {
+            o.what = command::renotify;
+            o.seq = vm["renotify"].as<std::uint64_t>();
+        } else if (vm.count("status")) {
+            o.what = command::status;
+            o.seq = vm["status"].as<std::uint64_t>();
+        } else if (vm.count("list")) {
+            o.what = command::list;
+        } else {
+            o.what = command::appliances;
+        }
+        if ((o.what == command::renotify || o.what == command::status) && o.seq == 0)
+            return fail_with(exit_code::usage, "SEQ starts at 1");
+    }
+    if (vm.count("limit")) {
+        if (o.what != command::list)
+            return fail_with(exit_code::usage, "--limit goes with --list only");
+        o.limit = vm["limit"].as<std::size_t>();
+        if (o.limit == 0 || o.limit > 10000)
+            return fail_with(exit_code::usage, "--limit must be from 1 to 10000");
+    }
+    if (vm.count("wait")) {
+        bool notifies = (o.what == command::publish && o.urgent) || o.what == command::renotify;
+        if (!notifies)
+            return fail_with(exit_code::usage, "--wait goes with --urgent or --renotify");
+        o.wait_seconds = vm["wait"].as<std::int64_t>();
+        if (*o.wait_seconds < 1 || *o.wait_seconds > max_wait_seconds)
+            return fail_with(exit_code::usage, cat("--wait must be from 1 to ", max_wait_seconds, " seconds"));
+    }
+    return o;
+}
+
+}  // namespace uun::publish

@@ -1,0 +1,39 @@
+// uun-publish's command line (Boost.Program_options): which command, its
+// arguments, and the usage errors an operator gets for a wrong combination.
+// Parsing only; nothing is read or checked on disk here.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "server/publish/exit_code.hpp"
+
+namespace uun::publish {
+
+inline constexpr std::int64_t default_wait_seconds = 600;
+inline constexpr std::int64_t max_wait_seconds = 7 * 86400;
+inline constexpr std::size_t default_list_limit = 20;
+
+enum class command { publish, renotify, status, list, appliances, help, version };
+
+struct cli_options {
+    command what = command::help;
+    std::string config_path;
+    // publish
+    std::string file;
+    std::string channel;
+    std::optional<std::string> name;
+    bool urgent = false;
+    std::string target;  // comma-separated selectors; empty: every appliance
+    // renotify, status
+    std::uint64_t seq = 0;
+    std::optional<std::int64_t> wait_seconds;  // --wait[=SECONDS]
+    std::size_t limit = default_list_limit;    // --list
+};
+
+outcome<cli_options> parse_cli(int argc, const char* const argv[]);
+
+std::string help_text();
+
+}  // namespace uun::publish

@@ -1,0 +1,36 @@
+// The uun-publish commands: publish (and notify), --renotify, --status,
+// --list, --appliances. Each checks what it needs in the order that keeps a
+// failed run from changing anything, prints what an operator needs, and
+// returns the exit code's failure. Callers: run_publish_cli, tests.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <ostream>
+
+#include "lib/clock.hpp"
+#include "server/config/server_config.hpp"
+#include "server/publish/cli_options.hpp"
+#include "server/publish/exit_code.hpp"
+#include "server/publish/mail_transport.hpp"
+
+namespace uun::publish {
+
+struct command_env {
+    const server::server_config& config;
+    const uun::clock& clock;
+    std::ostream& out;
+    std::ostream& err;
+    bool tty = false;    // out is a terminal (--wait rewrites one line)
+    bool audit = false;  // also log what was published and notified (syslog)
+    std::function<std::unique_ptr<mail_transport>(const server::mta_config&)> make_transport;
+    std::function<void()> pause;  // one second between --wait polls
+};
+
+outcome<void> run_publish(const cli_options& options, const command_env& env);
+outcome<void> run_renotify(const cli_options& options, const command_env& env);
+outcome<void> run_status(const cli_options& options, const command_env& env);
+outcome<void> run_list(const cli_options& options, const command_env& env);
+outcome<void> run_appliances(const cli_options& options, const command_env& env);
+
+}  // namespace uun::publish

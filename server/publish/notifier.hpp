@@ -1,0 +1,45 @@
+// Sends the UUNs of one urgent entry: a signed mail per target appliance,
+// routed through the relay map to the appliance's recorded address, each
+// hand-off recorded in the store (queued or failed: why). Callers: publish
+// and --renotify. Nothing is retried here: the MTA queues and retries, and a
+// failed hand-off is retried by --renotify.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lib/clock.hpp"
+#include "lib/ed25519.hpp"
+#include "lib/update_entry.hpp"
+#include "server/config/server_config.hpp"
+#include "server/publish/mail_transport.hpp"
+#include "server/store/store.hpp"
+
+namespace uun::publish {
+
+struct notify_context {
+    const server::server_config& config;
+    const proto::private_key& key;
+    server::store& store;
+    mail_transport& transport;
+    const uun::clock& clock;
+};
+
+struct notify_report {
+    std::size_t targets = 0;
+    std::size_t queued = 0;
+    std::vector<std::string> failures;     // one per appliance not handed off: "<id> (<addr>): why"
+    std::vector<std::string> map_notes;    // relay-map rows left out that were not targets
+    std::vector<std::string> store_errors;  // notifications that could not be recorded
+    double handoff_seconds = 0;            // relay map + submission, wall clock
+};
+
+// targets: the appliances to notify (affected, and for --renotify not yet
+// installed). The report says what happened to each; only a store that
+// cannot be read at all is a failure of the whole call.
+result<notify_report> notify_appliances(const proto::update_entry& entry,
+                                        const std::vector<server::appliance_record>& targets,
+                                        const notify_context& ctx);
+
+}  // namespace uun::publish

@@ -1,0 +1,80 @@
+// uun-publish's top level (see header). The real transport, the system clock
+// and a one-second sleep are wired in here; tests call the commands with
+// their own.
+#include "server/publish/publish_app.hpp"
+
+#include <thread>
+
+#include "lib/clock.hpp"
+#include "lib/log.hpp"
+#include "server/config/server_config.hpp"
+#include "server/publish/cli_options.hpp"
+#include "server/publish/commands.hpp"
+#include "uun_build_config.hpp"
+
+namespace uun::publish {
+
+int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::ostream& err, bool tty)
+{
+    auto options = parse_cli(argc, argv);
+    if (!options) {
+        err << "uun-publish: " << options.error().message << "\n";
+        return to_status(options.error().code);
+    }
+    if (options->what == command::help) {
+        out << help_text();
+        return 0;
+    }
+    if (options->what == command::version) {
+        out << "uun-publish " << UUN_VERSION << "\n";
+        return 0;
+    }
+    auto config = server::load_server_config(options->config_path, server::config_purpose::publish);
+    if (!config) {
+        err << "uun-publish: " << config.error().message << "\n";
+        return to_status(exit_code::usage);
+    }
+    if (config->log.syslog)
+        log::open("uun-publish", log::sink::syslog, config->log.debug);
+
+    system_clock clock;
+    command_env env{
+        .config = *config,
+        .clock = clock,
+        .out = out,
+        .err = err,
+        .tty = tty,
+        .audit = config->log.syslog,
+        .make_transport = make_postfix_transport,
+        .pause = [] { std::this_thread::sleep_for(std::chrono::seconds(1)); },
+    };
+    outcome<void> done;
+    switch (options->what) {
+    case command::publish:
+        done = run_publish(*options, env);
+        break;
+    case command::renotify:
+        done = run_renotify(*options, env);
+        break;
+    case command::status:
+        done = run_status(*options, env);
+        break;
+    case command::list:
+        done = run_list(*options, env);
+        break;
+    case command::appliances:
+        done = run_appliances(*options, env);
+        break;
+    case command::help:
+    case command::version:
+        break;
+    }
+    out << std::flush;
+    if (!done) {
+        err << "uun-publish: " << done.error().message << "\n";
+        return to_status(done.error().code);
+    }
+    return 0;
+}
+
+}  // namespace uun::publish

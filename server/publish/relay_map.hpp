@@ -1,0 +1,36 @@
+// The Postfix lookup table that pins each UUN to its appliance's recorded
+// address: sender_dependent_relayhost_maps keyed by a per-appliance envelope
+// sender. Built whole from the registry plus live notifications (a mail still
+// queued keeps its route after its registry row expires). Pure; the notifier
+// writes it and runs postmap. A row that cannot be routed is reported, never
+// written.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/result.hpp"
+#include "server/store/store.hpp"
+
+namespace uun::publish {
+
+// uun+<appliance-id>@<sender_domain>: the envelope sender of that appliance's UUNs.
+std::string envelope_sender(std::string_view appliance_id, std::string_view sender_domain);
+
+// [192.0.2.7]:25 or [ipv6:2001:db8::7]:2525, from a recorded address and port.
+result<std::string> next_hop(std::string_view address, int port);
+
+struct relay_map {
+    std::string content;  // postmap source: "<sender> <next-hop>" lines sorted by sender
+    std::size_t routes = 0;
+    std::vector<std::string> problems;  // rows left out of the table, each saying why
+    // Appliances whose sender is not in the table (bad row, or a case-only
+    // clash with another id: Postfix folds lookup keys to lower case).
+    std::vector<std::string> unrouted;
+};
+
+relay_map build_relay_map(const std::vector<server::appliance_record>& registry,
+                          const std::vector<server::notification_record>& live, std::string_view sender_domain);
+
+}  // namespace uun::publish

@@ -1,0 +1,159 @@
+// Table formatting (see header).
+#include "server/publish/tables.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+namespace uun::publish {
+
+namespace {
+
+std::string or_dash(const std::string& s)
+{
+    return s.empty() ? "-" : s;
+}
+
+bool starts_with(const std::string& s, std::string_view prefix)
+{
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+std::string iso8601_utc(std::int64_t unix_seconds)
+{
+    if (unix_seconds == 0)
+        return "-";
+    std::time_t t = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows)
+{
+    std::vector<std::size_t> width(header.size(), 0);
+    auto measure = [&width](const std::vector<std::string>& row) {
+        for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
+            width[i] = std::max(width[i], row[i].size());
+    };
+    measure(header);
+    for (const auto& r : rows)
+        measure(r);
+    std::string out;
+    auto emit = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
+            line += row[i];
+            if (i + 1 < row.size())
+                line += std::string(width[i] - row[i].size() + 2, ' ');
+        }
+        while (!line.empty() && line.back() == ' ')
+            line.pop_back();
+        out += line + "\n";
+    };
+    emit(header);
+    for (const auto& r : rows)
+        emit(r);
+    return out;
+}
+
+std::string target_text(const std::vector<proto::target_selector>& target)
+{
+    if (target.empty())
+        return "every appliance on the channel";
+    std::string out;
+    for (const auto& sel : target)
+        out += (out.empty() ? "" : ",") + proto::to_string(sel);
+    return out;
+}
+
+std::string status_report(const server::stored_entry& stored, const std::vector<server::appliance_progress>& progress,
+                          const std::vector<server::notification_record>& notifications)
+{
+    const auto& e = stored.entry;
+    std::string out = cat("entry ", e.seq, " (", e.id, "): channel ", e.channel, ", ",
+                          e.urgent ? "urgent" : "not urgent", ", published ", iso8601_utc(e.published), "\n");
+    out += cat("  name ", e.name, ", ", e.size, " bytes, sha256 ", e.sha256, "\n");
+    out += cat("  target: ", target_text(e.target), "\n");
+    auto c = count_progress(progress);
+    out += cat("  ", progress.size(), " appliances: ", c.queued, " notified, ", c.handoff_failed,
+               " hand-offs failed, ", c.fetched, " fetched, ", c.installed, " installed, ", c.install_failed,
+               " failed to install\n\n");
+    if (progress.empty())
+        return out + "no appliance has been notified or has reported for this entry\n";
+
+    std::map<std::string, const server::notification_record*> by_id;
+    for (const auto& n : notifications)
+        by_id[n.appliance_id] = &n;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& p : progress) {
+        auto n = by_id.find(p.appliance_id);
+        std::string address = p.address;
+        if (n != by_id.end())
+            address = n->second->address.find(':') != std::string::npos
+                          ? cat("[", n->second->address, "]:", n->second->port)
+                          : cat(n->second->address, ":", n->second->port);
+        rows.push_back({p.appliance_id, or_dash(address), iso8601_utc(p.notified_at), or_dash(p.notify_result),
+                        iso8601_utc(p.fetched_at), or_dash(p.status), or_dash(p.detail)});
+    }
+    return out + format_table({"APPLIANCE", "ADDRESS", "NOTIFIED", "RESULT", "FETCHED", "STATUS", "DETAIL"}, rows);
+}
+
+entry_counts count_progress(const std::vector<server::appliance_progress>& progress)
+{
+    entry_counts c;
+    for (const auto& p : progress) {
+        if (p.notify_result == "queued")
+            ++c.queued;
+        else if (starts_with(p.notify_result, "failed"))
+            ++c.handoff_failed;
+        if (p.fetched_at != 0)
+            ++c.fetched;
+        if (p.status == "installed")
+            ++c.installed;
+        else if (p.status == "failed")
+            ++c.install_failed;
+    }
+    return c;
+}
+
+std::string list_report(const std::vector<listed_entry>& entries)
+{
+    if (entries.empty())
+        return "no entries published yet\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& l : entries) {
+        const auto& e = l.entry.entry;
+        const auto& c = l.counts;
+        rows.push_back({cat(e.seq), e.id, e.channel, e.urgent ? "yes" : "no", iso8601_utc(e.published),
+                        cat(c.queued), cat(c.handoff_failed), cat(c.fetched), cat(c.installed),
+                        cat(c.install_failed), e.name});
+    }
+    return format_table({"SEQ", "ID", "CHANNEL", "URGENT", "PUBLISHED", "NOTIFIED", "HANDOFF-FAILED", "FETCHED",
+                         "INSTALLED", "INSTALL-FAILED", "NAME"},
+                        rows);
+}
+
+std::string appliances_report(const std::vector<server::appliance_record>& appliances, std::int64_t live_since)
+{
+    if (appliances.empty())
+        return "no appliances registered\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& a : appliances) {
+        std::string channels;
+        for (const auto& ch : a.channels)
+            channels += (channels.empty() ? "" : ",") + ch;
+        rows.push_back({a.id, a.address, cat(a.notify_port), a.notify_recipient, a.product, a.version,
+                        or_dash(channels), cat(a.last_seq), iso8601_utc(a.last_seen),
+                        a.last_seen >= live_since ? "live" : "expired"});
+    }
+    return format_table({"ID", "ADDRESS", "PORT", "RECIPIENT", "PRODUCT", "VERSION", "CHANNELS", "LAST-SEQ",
+                         "LAST-SEEN", "STATE"},
+                        rows);
+}
+
+}  // namespace uun::publish

@@ -1,0 +1,43 @@
+// What --status, --list and --appliances print: plain-text tables with
+// aligned columns and times in ISO 8601 UTC. Pure formatting over store
+// records; callers: the commands and their tests.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/store/store.hpp"
+
+namespace uun::publish {
+
+// "2026-11-23T18:45:21Z"; 0 (never) is "-".
+std::string iso8601_utc(std::int64_t unix_seconds);
+
+// Columns padded to the widest cell, two spaces apart, no trailing blanks.
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+
+std::string target_text(const std::vector<proto::target_selector>& target);
+
+// Entry facts, then one row per appliance that was notified or reported.
+std::string status_report(const server::stored_entry& entry, const std::vector<server::appliance_progress>& progress,
+                          const std::vector<server::notification_record>& notifications);
+
+struct entry_counts {
+    std::size_t queued = 0;
+    std::size_t handoff_failed = 0;
+    std::size_t fetched = 0;
+    std::size_t installed = 0;
+    std::size_t install_failed = 0;
+};
+entry_counts count_progress(const std::vector<server::appliance_progress>& progress);
+
+struct listed_entry {
+    server::stored_entry entry;
+    entry_counts counts;
+};
+std::string list_report(const std::vector<listed_entry>& entries);
+
+std::string appliances_report(const std::vector<server::appliance_record>& appliances, std::int64_t live_since);
+
+}  // namespace uun::publish

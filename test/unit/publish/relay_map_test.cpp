@@ -1,0 +1,154 @@
+// The relay map: next hops for IPv4 and IPv6, ports, registry rows plus live
+// notifications, sorted, no duplicates, and rows that cannot be routed.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "server/publish/address_checks.hpp"
+#include "server/publish/relay_map.hpp"
+
+using namespace uun;
+using namespace uun::publish;
+
+namespace {
+
+server::appliance_record row(const std::string& id, const std::string& address, int port = 25)
+{
+    server::appliance_record a;
+    a.id = id;
+    a.address = address;
+    a.notify_port = port;
+    a.notify_recipient = "uun@" + id + ".example";
+    return a;
+}
+
+server::notification_record queued(const std::string& id, const std::string& address, int port, std::int64_t at)
+{
+    server::notification_record n;
+    n.appliance_id = id;
+    n.seq = 1;
+    n.notified_at = at;
+    n.expires = at + 3600;
+    n.address = address;
+    n.port = port;
+    n.envelope_sender = envelope_sender(id, "uun.vendor.example");
+    n.recipient = "uun@" + id + ".example";
+    n.result = "queued";
+    return n;
+}
+
+// The map without its comment line.
+std::string lines(const relay_map& m)
+{
+    auto nl = m.content.find('\n');
+    return m.content.substr(nl + 1);
+}
+
+}  // namespace
+
+TEST_CASE("next hops pin the recorded address and port, IPv6 in Postfix's [ipv6:...] form")
+{
+    struct rowt {
+        const char* label;
+        const char* address;
+        int port;
+        const char* want;  // "" = refused
+    };
+    const rowt rows[] = {
+        {"IPv4", "192.0.2.7", 25, "[192.0.2.7]:25"},
+        {"IPv4 other port", "127.0.2.11", 2525, "[127.0.2.11]:2525"},
+        {"IPv6", "2001:db8::7", 25, "[ipv6:2001:db8::7]:25"},
+        {"IPv6 written long is made canonical", "2001:0db8:0000:0000:0000:0000:0000:0007", 587,
+         "[ipv6:2001:db8::7]:587"},
+        {"IPv4-mapped IPv6 becomes IPv4", "::ffff:192.0.2.9", 25, "[192.0.2.9]:25"},
+        {"loopback IPv6", "::1", 10025, "[ipv6:::1]:10025"},
+        {"host name refused", "gw1.example.net", 25, ""},
+        {"empty refused", "", 25, ""},
+        {"port 0 refused", "192.0.2.7", 0, ""},
+        {"port 65536 refused", "192.0.2.7", 65536, ""},
+        {"injection refused", "192.0.2.7 x", 25, ""},
+    };
+    for (const auto& r : rows) {
+        auto got = next_hop(r.address, r.port);
+        INFO(std::string(r.label), ": got '", (got ? *got : "error: " + got.error().message), "', want '",
+             std::string(r.want), "'");
+        if (std::string(r.want).empty())
+            CHECK_FALSE(got);
+        else
+            CHECK((got && *got == r.want));
+    }
+}
+
+TEST_CASE("the relay map is every registry row plus live notifications, sorted, one line per sender")
+{
+    std::vector<server::appliance_record> registry = {row("gw-2", "192.0.2.2"), row("gw-1", "2001:db8::1", 2525),
+                                                      row("gw-3", "192.0.2.3")};
+    std::vector<server::notification_record> live = {
+        queued("gw-9", "192.0.2.9", 25, 100),   // row expired, mail may still be queued: keeps its route
+        queued("gw-2", "198.51.100.2", 25, 50),  // the registry row is newer: it wins
+        queued("gw-8", "192.0.2.80", 25, 100),
+        queued("gw-8", "192.0.2.81", 26, 200),   // a later notification of the same appliance wins
+    };
+    auto m = build_relay_map(registry, live, "uun.vendor.example");
+    CHECK(m.content.rfind("# ", 0) == 0);
+    CHECK(lines(m) == "uun+gw-1@uun.vendor.example [ipv6:2001:db8::1]:2525\n"
+                      "uun+gw-2@uun.vendor.example [192.0.2.2]:25\n"
+                      "uun+gw-3@uun.vendor.example [192.0.2.3]:25\n"
+                      "uun+gw-8@uun.vendor.example [192.0.2.81]:26\n"
+                      "uun+gw-9@uun.vendor.example [192.0.2.9]:25\n");
+    CHECK(m.routes == 5);
+    CHECK(m.problems.empty());
+    CHECK(m.unrouted.empty());
+}
+
+TEST_CASE("rows that cannot be routed are left out and named")
+{
+    std::vector<server::appliance_record> registry = {row("gw-1", "not-an-ip"), row("gw-2", "192.0.2.2", 0),
+                                                      row("bad id", "192.0.2.3"), row("GW-4", "192.0.2.4"),
+                                                      row("gw-4", "192.0.2.44"), row("gw-5", "192.0.2.5")};
+    std::vector<server::notification_record> live = {queued("gw-6", "nowhere", 25, 10)};
+    auto m = build_relay_map(registry, live, "uun.vendor.example");
+    // Postfix folds lookup keys: GW-4 and gw-4 would share one; the first keeps it.
+    CHECK(lines(m) == "uun+gw-4@uun.vendor.example [192.0.2.4]:25\n"
+                      "uun+gw-5@uun.vendor.example [192.0.2.5]:25\n");
+    CHECK(m.unrouted == std::vector<std::string>{"gw-1", "gw-2", "bad id", "gw-4"});
+    REQUIRE(m.problems.size() == 5);
+    CHECK(m.problems[0].find("not-an-ip") != std::string::npos);
+    CHECK(m.problems[1].find("port 0") != std::string::npos);
+    CHECK(m.problems[3].find("clashes with appliance GW-4") != std::string::npos);
+    CHECK(m.problems[4].find("gw-6") != std::string::npos);
+}
+
+TEST_CASE("envelope senders, appliance ids and notify recipients")
+{
+    CHECK(envelope_sender("gw-0001", "uun.vendor.example") == "uun+gw-0001@uun.vendor.example");
+    struct rowt {
+        const char* text;
+        bool id;
+        bool recipient;
+    };
+    const rowt rows[] = {
+        {"gw-0001", true, false},
+        {"GW_1.a", true, false},
+        {"", false, false},
+        {"gw 1", false, false},
+        {"uun@gw1.example.net", false, true},
+        {"uun@[192.0.2.7]", false, true},
+        {"uun@", false, false},
+        {"@gw1", false, false},
+        {"a@b@c", false, false},
+        {"uun@gw1.example.net\r\nBcc: x@y", false, false},
+        {"<uun@gw1>", false, false},
+        {"uun@gw1,x@y", false, false},
+        {"uun@[192.0.2.7", false, false},
+    };
+    for (const auto& r : rows) {
+        INFO("'", std::string(r.text), "'");
+        CHECK(is_appliance_id(r.text) == r.id);
+        CHECK(is_notify_recipient(r.text) == r.recipient);
+    }
+    CHECK(is_appliance_id(std::string(64, 'a')));
+    CHECK_FALSE(is_appliance_id(std::string(65, 'a')));
+    CHECK_FALSE(is_notify_recipient("u@" + std::string(253, 'a')));
+}
