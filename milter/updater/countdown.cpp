@@ -40,12 +40,23 @@ void countdown::on_trigger(std::int64_t now)
         urgent_at_ = now + settings_.coalesce_window.count();
 }
 
+void countdown::notice_time(std::int64_t now)
+{
+    std::int64_t furthest = interval_.count() + interval_.count() * settings_.jitter_percent / 100;
+    if (next_periodic_ > now + furthest)
+        next_periodic_ = now + jittered(interval_.count());
+    if (not_before_ > now + settings_.interval.count())
+        not_before_ = now + settings_.interval.count();
+    if (urgent_at_ && *urgent_at_ > now + settings_.coalesce_window.count())
+        urgent_at_ = now + settings_.coalesce_window.count();
+}
+
 countdown::due countdown::next(bool triggers_pending) const
 {
     std::int64_t periodic_at = std::max(next_periodic_, not_before_);
-    if (!triggers_pending)
+    if (!triggers_pending || !urgent_at_)
         return {periodic_at, poll_reason::periodic};
-    std::int64_t urgent_at = std::max(urgent_at_.value_or(not_before_), not_before_);
+    std::int64_t urgent_at = std::max(*urgent_at_, not_before_);
     if (urgent_at <= periodic_at)
         return {urgent_at, poll_reason::urgent};
     return {periodic_at, poll_reason::periodic};

@@ -34,7 +34,13 @@ public:
     void start(std::int64_t now, std::optional<std::int64_t> last_poll);
 
     // A trigger was seen: the urgent poll waits for the coalescing window.
+    // Triggers pending without one (say, a trigger the updater failed to
+    // remove after its poll) do not make it poll again.
     void on_trigger(std::int64_t now);
+
+    // A clock that jumped back must not postpone polls for as long as it
+    // jumped: nothing stays scheduled further ahead than a poll could be.
+    void notice_time(std::int64_t now);
 
     struct due {
         std::int64_t at;

@@ -74,6 +74,12 @@ void updater_service::rescan()
     triggers_ = std::move(*scanned);
 }
 
+countdown::due updater_service::next()
+{
+    countdown_.notice_time(clock_.now());
+    return countdown_.next(has_triggers());
+}
+
 poll_outcome updater_service::poll(poll_reason reason)
 {
     rescan();

@@ -39,7 +39,8 @@ public:
 
     bool has_triggers() const { return !triggers_.empty(); }
     const std::vector<trigger>& triggers() const { return triggers_; }
-    countdown::due next() const { return countdown_.next(has_triggers()); }
+    // When and why the next poll is due, as of the clock now.
+    countdown::due next();
     const countdown& schedule() const { return countdown_; }
     const updater_state& state() const { return state_; }
 

@@ -225,3 +225,39 @@ TEST_CASE("uniform draws cover the whole range and nothing outside it")
     for (int n : seen)
         CHECK(n > 700);
 }
+
+TEST_CASE("triggers the updater could not remove do not make it poll again and again")
+{
+    seeded_source random(1);
+    countdown c(settings(0), random);
+    c.start(t0, t0);
+    c.on_trigger(t0);
+    c.on_success(t0 + 2, poll_reason::urgent, std::nullopt);
+    // The trigger is still there (say, its removal failed): only the periodic poll is due.
+    auto due = c.next(true);
+    CHECK(due.reason == poll_reason::periodic);
+    CHECK(due.at == t0 + 86400);
+    // A new trigger does start an urgent poll.
+    c.on_trigger(t0 + 100);
+    CHECK(c.next(true).reason == poll_reason::urgent);
+    CHECK(c.next(true).at == t0 + 102);
+}
+
+TEST_CASE("a clock that jumps back does not postpone polls for as long as it jumped")
+{
+    seeded_source random(1);
+    countdown c(settings(0), random);
+    c.start(t0, t0);
+    c.on_failure(t0, 3600s);
+    c.on_trigger(t0);
+    std::int64_t back = t0 - 365 * 86400;  // a year back
+    c.notice_time(back);
+    CHECK(c.next(false).at == back + 86400);
+    CHECK(c.not_before() <= back + 86400);
+    CHECK(c.next(true).at <= back + 86400);
+    // A clock that did not jump changes nothing.
+    countdown steady(settings(0), random);
+    steady.start(t0, t0);
+    steady.notice_time(t0 + 5);
+    CHECK(steady.next(false).at == t0 + 86400);
+}
