@@ -7,7 +7,6 @@
 #include <curl/curl.h>
 
 #include <cctype>
-#include <charconv>
 #include <mutex>
 
 namespace uun::updater {
@@ -37,34 +36,21 @@ std::string lower(std::string_view s)
     return out;
 }
 
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-        s.remove_suffix(1);
-    return s;
-}
-
 void keep_header(response_head& head, std::string_view line)
 {
     auto colon = line.find(':');
     if (colon == std::string_view::npos)
         return;
-    std::string name = lower(trim(line.substr(0, colon)));
-    std::string_view value = trim(line.substr(colon + 1)).substr(0, max_kept_header);
+    std::string name = lower(trim_header_value(line.substr(0, colon)));
+    std::string_view value = trim_header_value(line.substr(colon + 1)).substr(0, max_kept_header);
     if (name == "content-type")
         head.content_type = value;
     else if (name == "content-range")
         head.content_range = value;
     else if (name == "retry-after")
         head.retry_after = value;
-    else if (name == "content-length") {
-        std::uint64_t n = 0;
-        auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-        if (ec == std::errc() && end == value.data() + value.size())
-            head.content_length = n;
-    }
+    else if (name == "content-length")
+        head.content_length = parse_header_number(value);
 }
 
 size_t on_header(char* data, size_t size, size_t count, void* user)
@@ -75,7 +61,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user)
         std::string_view line(data, n);
         if (line.starts_with("HTTP/")) {
             t->head = response_head{};  // a new response (after a 1xx)
-        } else if (trim(line).empty()) {
+        } else if (trim_header_value(line).empty()) {
             long code = 0;
             curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
             if (code >= 200 && !t->head_delivered) {

@@ -4,7 +4,6 @@
 #include "milter/updater/downloader.hpp"
 
 #include "lib/digest.hpp"
-#include "lib/json_input.hpp"
 #include "lib/log.hpp"
 #include "milter/updater/log_text.hpp"
 
@@ -177,21 +176,6 @@ attempt try_download(http_transport& transport, const std::string& path, const p
 }
 
 }  // namespace
-
-std::string describe_error_answer(long status, std::string_view body)
-{
-    std::string message;
-    if (auto j = parse_json_input(body, max_error_body, 4); j && j->is_object()) {
-        auto e = j->find("error");
-        if (e != j->end() && e->is_string())
-            message = e->get<std::string>();
-    }
-    if (message.empty())
-        message = std::string(body.substr(0, 120));
-    message = printable(message, 200);
-    return message.empty() ? cat("the server answered HTTP ", status)
-                           : cat("the server answered HTTP ", status, ": ", message);
-}
 
 download_outcome download_payload(http_transport& transport, const std::string& partial_dir,
                                   const proto::update_entry& entry, std::int64_t now)

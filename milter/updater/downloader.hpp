@@ -27,7 +27,4 @@ struct download_outcome {
 download_outcome download_payload(http_transport& transport, const std::string& partial_dir,
                                   const proto::update_entry& entry, std::int64_t now);
 
-// A server's error answer ({"error": "..."} or anything) as one printable line.
-std::string describe_error_answer(long status, std::string_view body);
-
 }  // namespace uun::updater

@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include <dirent.h>
 #include <unistd.h>
 
 namespace uun::updater {

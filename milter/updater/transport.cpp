@@ -1,6 +1,9 @@
 // Transport helpers shared by the real and the fake transport (see header).
 #include "milter/updater/transport.hpp"
 
+#include "lib/json_input.hpp"
+#include "milter/updater/log_text.hpp"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -13,8 +16,11 @@ namespace uun::updater {
 namespace {
 
 constexpr std::size_t max_header_value = 256;
+constexpr std::size_t max_error_body = 512;
 
-std::string_view trim(std::string_view s)
+}  // namespace
+
+std::string_view trim_header_value(std::string_view s)
 {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
         s.remove_prefix(1);
@@ -23,7 +29,7 @@ std::string_view trim(std::string_view s)
     return s;
 }
 
-std::optional<std::uint64_t> parse_number(std::string_view s)
+std::optional<std::uint64_t> parse_header_number(std::string_view s)
 {
     if (s.empty() || s.size() > 19 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
         return std::nullopt;
@@ -34,7 +40,21 @@ std::optional<std::uint64_t> parse_number(std::string_view s)
     return n;
 }
 
-}  // namespace
+std::string describe_error_answer(long status, std::string_view body)
+{
+    std::string message;
+    body = body.substr(0, max_error_body);
+    if (auto j = parse_json_input(body, max_error_body, 4); j && j->is_object()) {
+        auto e = j->find("error");
+        if (e != j->end() && e->is_string())
+            message = e->get<std::string>();
+    }
+    if (message.empty())
+        message = std::string(body.substr(0, 120));
+    message = printable(message, 200);
+    return message.empty() ? cat("the server answered HTTP ", status)
+                           : cat("the server answered HTTP ", status, ": ", message);
+}
 
 result<void> buffer_sink::on_head(const response_head& head)
 {
@@ -55,10 +75,10 @@ result<void> buffer_sink::on_body(std::string_view bytes)
 
 std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, std::int64_t now)
 {
-    value = trim(value);
+    value = trim_header_value(value);
     if (value.empty() || value.size() > max_header_value)
         return std::nullopt;
-    if (auto n = parse_number(value))
+    if (auto n = parse_header_number(value))
         return std::chrono::seconds(static_cast<std::int64_t>(std::min<std::uint64_t>(*n, 1ull << 40)));
     std::string date(value);
     time_t when = curl_getdate(date.c_str(), nullptr);
@@ -69,7 +89,7 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
 
 std::optional<content_range> parse_content_range(std::string_view value)
 {
-    value = trim(value);
+    value = trim_header_value(value);
     if (!value.starts_with("bytes "))
         return std::nullopt;
     value.remove_prefix(6);
@@ -77,9 +97,9 @@ std::optional<content_range> parse_content_range(std::string_view value)
     auto slash = value.find('/');
     if (dash == std::string_view::npos || slash == std::string_view::npos || dash > slash)
         return std::nullopt;
-    auto first = parse_number(value.substr(0, dash));
-    auto last = parse_number(value.substr(dash + 1, slash - dash - 1));
-    auto total = parse_number(value.substr(slash + 1));
+    auto first = parse_header_number(value.substr(0, dash));
+    auto last = parse_header_number(value.substr(dash + 1, slash - dash - 1));
+    auto total = parse_header_number(value.substr(slash + 1));
     if (!first || !last || !total || *first > *last || *last >= *total)
         return std::nullopt;
     return content_range{*first, *last, *total};
@@ -87,11 +107,11 @@ std::optional<content_range> parse_content_range(std::string_view value)
 
 bool is_json_content_type(std::string_view value)
 {
-    value = trim(value);
+    value = trim_header_value(value);
     std::string lower;
     for (char c : value.substr(0, value.find(';')))
         lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return trim(lower) == "application/json";
+    return trim_header_value(lower) == "application/json";
 }
 
 }  // namespace uun::updater

@@ -77,4 +77,12 @@ std::optional<content_range> parse_content_range(std::string_view value);
 
 bool is_json_content_type(std::string_view value);
 
+// A header value without surrounding white space and line end.
+std::string_view trim_header_value(std::string_view value);
+// A plain decimal header value (Content-Length, delta-seconds).
+std::optional<std::uint64_t> parse_header_number(std::string_view value);
+
+// A server's error answer ({"error": "..."} or anything) as one printable line.
+std::string describe_error_answer(long status, std::string_view body);
+
 }  // namespace uun::updater

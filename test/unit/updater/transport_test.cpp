@@ -90,3 +90,24 @@ TEST_CASE("a buffered answer is refused past its limit, announced or not")
     CHECK_FALSE(streamed.on_body("a"));
     CHECK(streamed.body().size() == 100);
 }
+
+TEST_CASE("a server's error answer becomes one printable line")
+{
+    struct row {
+        const char* label;
+        long status;
+        std::string body;
+        const char* want;
+    };
+    const row rows[] = {
+        {"API error", 503, R"({"error": "over limits.max_pending"})", "the server answered HTTP 503: over limits.max_pending"},
+        {"HTML from a proxy", 502, "<h1>Bad\nGateway</h1>", "the server answered HTTP 502: <h1>Bad Gateway</h1>"},
+        {"empty", 500, "", "the server answered HTTP 500"},
+        {"control bytes", 500, "a\x1b[31mb", "the server answered HTTP 500: a?[31mb"},
+    };
+    for (const auto& r : rows) {
+        auto got = describe_error_answer(r.status, r.body);
+        INFO(std::string(r.label), ": got ", got);
+        CHECK(got == r.want);
+    }
+}
