@@ -37,6 +37,8 @@ public:
     // Triggers pending without one (say, a trigger the updater failed to
     // remove after its poll) do not make it poll again.
     void on_trigger(std::int64_t now);
+    // The spool is empty again: the next trigger starts a new window.
+    void on_triggers_gone() { urgent_at_.reset(); }
 
     // A clock that jumped back must not postpone polls for as long as it
     // jumped: nothing stays scheduled further ahead than a poll could be.

@@ -72,6 +72,8 @@ void updater_service::rescan()
         }
     }
     triggers_ = std::move(*scanned);
+    if (triggers_.empty())
+        countdown_.on_triggers_gone();
 }
 
 countdown::due updater_service::next()

@@ -261,3 +261,14 @@ TEST_CASE("a clock that jumps back does not postpone polls for as long as it jum
     steady.notice_time(t0 + 5);
     CHECK(steady.next(false).at == t0 + 86400);
 }
+
+TEST_CASE("once the spool is empty again, the next trigger waits for a new window")
+{
+    seeded_source random(1);
+    countdown c(settings(0), random);
+    c.start(t0, t0);
+    c.on_trigger(t0);
+    c.on_triggers_gone();  // say, handled by a periodic poll that was due anyway
+    c.on_trigger(t0 + 500);
+    CHECK(c.next(true).at == t0 + 502);
+}
