@@ -1,0 +1,50 @@
+// The real transport: libcurl (OpenSSL flavour) to uun-server, HTTPS only,
+// TLS 1.2 or later, certificate and server name always verified, optional
+// public key pin, no redirects, timeouts on connect, total and low speed.
+// Created once by main.cpp; a request that fails returns why, with curl's words.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "lib/result.hpp"
+#include "milter/updater/transport.hpp"
+#include "milter/updater/updater_config.hpp"
+
+typedef void CURL;
+
+namespace uun::updater {
+
+struct curl_settings {
+    std::string server;  // https base URL
+    std::string ca_file;
+    std::string pinned_public_key;
+    std::string source_address;
+    timeouts_config timeouts;
+    std::string user_agent;
+};
+
+curl_settings curl_settings_from(const updater_config& config);
+
+class curl_transport final : public http_transport {
+public:
+    static result<std::unique_ptr<curl_transport>> create(curl_settings settings);
+    ~curl_transport() override;
+    curl_transport(const curl_transport&) = delete;
+    curl_transport& operator=(const curl_transport&) = delete;
+
+    result<void> perform(const http_request& request, response_sink& sink) override;
+
+    // Checked during transfers; true aborts the transfer (shutdown).
+    void set_cancel_check(std::function<bool()> cancelled) { cancelled_ = std::move(cancelled); }
+
+private:
+    curl_transport(curl_settings settings, CURL* handle);
+
+    curl_settings settings_;
+    CURL* curl_;
+    std::function<bool()> cancelled_;
+};
+
+}  // namespace uun::updater

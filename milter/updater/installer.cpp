@@ -1,0 +1,188 @@
+// Atomic install with journal and rollback (see header).
+#include "milter/updater/installer.hpp"
+
+#include "lib/digest.hpp"
+#include "lib/file_util.hpp"
+#include "lib/log.hpp"
+#include "lib/random.hpp"
+#include "milter/updater/hook_runner.hpp"
+#include "milter/updater/log_text.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace uun::updater {
+
+namespace {
+
+constexpr std::size_t max_detail = 512;  // server/API.md: report detail
+
+std::string base_name(const std::string& path)
+{
+    return path.substr(path.find_last_of('/') + 1);
+}
+
+// Copies src into a new temp file beside target with target's mode and owner; returns its path.
+result<std::string> copy_beside(const std::string& src, const std::string& target, const std::string& sha256,
+                                const struct stat* previous)
+{
+    std::string tmp = cat(parent_directory(target), "/.", base_name(target), ".uun-new-",
+                          proto::to_hex(proto::random_bytes(6)));
+    int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (in < 0)
+        return fail(cat(src, ": cannot open: ", std::strerror(errno)));
+    int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (out < 0) {
+        int saved = errno;
+        ::close(in);
+        return fail(cat(tmp, ": cannot create: ", std::strerror(saved)));
+    }
+    auto give_up = [&](std::string why) -> result<std::string> {
+        ::close(in);
+        ::close(out);
+        ::unlink(tmp.c_str());
+        return fail(std::move(why));
+    };
+    proto::sha256_stream digest;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return give_up(cat(src, ": read error: ", std::strerror(errno)));
+        if (n == 0)
+            break;
+        digest.update(std::string_view(buf, static_cast<std::size_t>(n)));
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0)
+                return give_up(cat(tmp, ": write error: ", std::strerror(errno)));
+            done += w;
+        }
+    }
+    if (digest.hex_digest() != sha256)
+        return give_up(cat(src, ": changed after it was verified; not installed"));
+    mode_t mode = previous ? (previous->st_mode & 07777) : 0644;
+    if (::fchmod(out, mode) != 0)
+        return give_up(cat(tmp, ": chmod failed: ", std::strerror(errno)));
+    if (previous && (previous->st_uid != ::geteuid() || previous->st_gid != ::getegid()) &&
+        ::fchown(out, previous->st_uid, previous->st_gid) != 0)
+        log::warning(cat(target, ": cannot give the new file the owner of the old one: ", std::strerror(errno)));
+    if (::fsync(out) != 0)
+        return give_up(cat(tmp, ": fsync failed: ", std::strerror(errno)));
+    ::close(in);
+    if (::close(out) != 0) {
+        ::unlink(tmp.c_str());
+        return fail(cat(tmp, ": close failed: ", std::strerror(errno)));
+    }
+    return tmp;
+}
+
+// Puts the previous file back (or removes the new one when there was none).
+result<void> restore_previous(const pending_install& p)
+{
+    std::string prev = previous_file_of(p.file);
+    if (p.had_previous) {
+        // A missing previous file means an earlier restore already put it back.
+        if (::rename(prev.c_str(), p.file.c_str()) != 0 && errno != ENOENT)
+            return fail(cat("cannot put ", prev, " back as ", p.file, ": ", std::strerror(errno)));
+    } else if (::unlink(p.file.c_str()) != 0 && errno != ENOENT) {
+        return fail(cat("cannot remove ", p.file, ": ", std::strerror(errno)));
+    }
+    return sync_parent_directory(p.file);
+}
+
+}  // namespace
+
+install_outcome installer::install(const channel_config& channel, const std::string& payload,
+                                   const std::string& sha256, std::uint64_t seq, updater_state& state) const
+{
+    const std::string& file = channel.file;
+    struct stat previous {};
+    bool had_previous = false;
+    if (::lstat(file.c_str(), &previous) == 0) {
+        if (!S_ISREG(previous.st_mode))
+            return {install_status::local_error, cat(file, " is not a regular file; not replacing it")};
+        had_previous = true;
+    } else if (errno != ENOENT) {
+        return {install_status::local_error, cat(file, ": cannot stat: ", std::strerror(errno))};
+    }
+
+    auto tmp = copy_beside(payload, file, sha256, had_previous ? &previous : nullptr);
+    if (!tmp)
+        return {install_status::local_error, tmp.error().message};
+    std::string prev = previous_file_of(file);
+    if (had_previous) {
+        if ((::unlink(prev.c_str()) != 0 && errno != ENOENT) || ::link(file.c_str(), prev.c_str()) != 0) {
+            std::string why = cat("cannot keep the previous file as ", prev, ": ", std::strerror(errno));
+            ::unlink(tmp->c_str());
+            return {install_status::local_error, why};
+        }
+    }
+
+    pending_install journal{seq, channel.name, file, had_previous};
+    state.pending = journal;
+    if (auto saved = store_.save(state); !saved) {
+        state.pending.reset();
+        ::unlink(tmp->c_str());
+        return {install_status::local_error, saved.error().message};
+    }
+    if (::rename(tmp->c_str(), file.c_str()) != 0) {
+        std::string why = cat("cannot rename the new file over ", file, ": ", std::strerror(errno));
+        ::unlink(tmp->c_str());
+        state.pending.reset();
+        if (auto saved = store_.save(state); !saved)
+            log::error(saved.error().message);  // repair() at the next start undoes nothing harmful
+        return {install_status::local_error, why};
+    }
+    if (auto synced = sync_parent_directory(file); !synced)
+        log::warning(synced.error().message);
+
+    install_outcome out{install_status::installed, ""};
+    if (!channel.hook.empty()) {
+        environment env{{"UUN_SEQ", std::to_string(seq)}, {"UUN_FILE", file}, {"UUN_CHANNEL", channel.name}};
+        auto hook = run_hook(channel.hook, env, channel.hook_timeout);
+        if (!hook.ok()) {
+            out.status = install_status::hook_failed;
+            std::string output = printable(hook.output, max_detail);
+            out.detail = printable(cat("hook ", channel.hook.front(), " ", hook.why,
+                                       output.empty() ? "" : ": ", output),
+                                   max_detail);
+            if (auto restored = restore_previous(journal); !restored) {
+                // Leave the journal: repair() retries the restore at the next start.
+                out.status = install_status::local_error;
+                out.detail = cat(out.detail, "; and ", restored.error().message);
+                return out;
+            }
+        } else if (!hook.output.empty()) {
+            log::info(cat("channel ", channel.name, ": hook said: ", printable(hook.output, max_detail)));
+        }
+    }
+    state.last_seq = seq;
+    state.pending.reset();
+    if (auto saved = store_.save(state); !saved)
+        return {install_status::local_error, cat(saved.error().message, " (after installing seq ", seq, ")")};
+    return out;
+}
+
+result<void> installer::repair(updater_state& state) const
+{
+    if (!state.pending)
+        return {};
+    const auto& p = *state.pending;
+    log::warning(cat("the install of seq ", p.seq, " into ", p.file,
+                     " did not finish (the updater stopped during it); putting the previous file back"));
+    if (auto restored = restore_previous(p); !restored)
+        return restored;
+    state.pending.reset();
+    return store_.save(state);
+}
+
+}  // namespace uun::updater

@@ -1,0 +1,129 @@
+// uun-updater: the appliance's update daemon. Reads updater.yaml, then polls
+// uun-server on its countdown and whenever uun-milter drops a trigger.
+// Exit 2: bad command line, config or start; --once exits 1 when anything failed.
+#include "lib/clock.hpp"
+#include "lib/keyring.hpp"
+#include "lib/log.hpp"
+#include "milter/updater/curl_transport.hpp"
+#include "milter/updater/daemon_loop.hpp"
+#include "milter/updater/random_source.hpp"
+#include "milter/updater/spool_watch.hpp"
+#include "milter/updater/state_store.hpp"
+#include "milter/updater/updater_config.hpp"
+#include "milter/updater/updater_service.hpp"
+#include "uun_build_config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <unistd.h>
+
+namespace po = boost::program_options;
+using namespace uun;
+using namespace uun::updater;
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failed = 1;
+constexpr int exit_setup = 2;
+
+int die(const std::string& message, bool logged)
+{
+    if (logged)
+        log::error(message);
+    else
+        std::cerr << "uun-updater: " << message << "\n";
+    return exit_setup;
+}
+
+int run(int argc, char** argv)
+{
+    std::string config_path;
+    po::options_description options("uun-updater options");
+    options.add_options()
+        ("config,c", po::value(&config_path)->default_value(UUN_SYSCONFDIR "/updater.yaml"), "configuration file")
+        ("foreground,f", "stay in the foreground and log to stderr (else: detach, log to syslog, facility mail)")
+        ("once", "poll once (urgent when triggers wait), then exit: 0 when nothing failed")
+        ("debug,d", "log debug messages too")
+        ("version,V", "print the version")
+        ("help,h", "this help");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        std::cerr << "uun-updater: " << e.what() << "\n" << options;
+        return exit_setup;
+    }
+    if (vm.count("help")) {
+        std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d]\n" << options;
+        return exit_ok;
+    }
+    if (vm.count("version")) {
+        std::cout << "uun-updater " << UUN_VERSION << "\n";
+        return exit_ok;
+    }
+    bool foreground = vm.count("foreground") > 0;
+    bool once = vm.count("once") > 0;
+
+    auto config = load_updater_config(config_path);
+    if (!config)
+        return die(config.error().message, false);
+    log::open("uun-updater", foreground ? log::sink::stderr_stream : log::sink::syslog,
+              config->log_debug || vm.count("debug") > 0);
+    auto keys = proto::keyring::load(config->trusted_keys);
+    if (!keys)
+        return die(cat("trusted_keys: ", keys.error().message), foreground);
+
+    std::signal(SIGPIPE, SIG_IGN);
+    if (auto ok = stop_signal::install(); !ok)
+        return die(ok.error().message, foreground);
+    state_store store(config->state_dir);
+    if (auto ok = store.prepare(); !ok)
+        return die(ok.error().message, foreground);
+    if (auto ok = store.lock(); !ok)
+        return die(ok.error().message, foreground);
+    if (!foreground && !once && ::daemon(0, 0) != 0)
+        return die(cat("cannot detach: ", std::strerror(errno)), true);
+
+    auto transport = curl_transport::create(curl_settings_from(*config));
+    if (!transport)
+        return die(transport.error().message, true);
+    (*transport)->set_cancel_check([] { return stop_signal::requested(); });
+    system_clock clock;
+    csprng_source random;
+    updater_service service(*config, *keys, **transport, store, clock, random);
+    if (auto ok = service.start(); !ok)
+        return die(ok.error().message, true);
+
+    if (once) {
+        auto outcome = service.poll(service.has_triggers() ? poll_reason::urgent : poll_reason::periodic);
+        log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
+                      outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
+        return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;
+    }
+    auto watch = spool_watch::open(config->spool_dir);
+    if (!watch)
+        return die(watch.error().message, true);
+    log::info(cat("uun-updater ", UUN_VERSION, " running; next poll in ", service.next().at - clock.now(), "s"));
+    daemon_loop loop(service, *watch, clock);
+    loop.run();
+    return exit_ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    try {
+        return run(argc, argv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "uun-updater: fatal: %s\n", e.what());
+        log::error(cat("fatal: ", e.what()));
+        return exit_setup;
+    }
+}

@@ -1,0 +1,252 @@
+// The poll cycle (see header). The order of checks matters: nothing from the
+// answer is used before its signature verifies, and nothing unsigned (such
+// as head_seq) ever moves last_seq.
+#include "milter/updater/poll_cycle.hpp"
+
+#include "lib/dsse.hpp"
+#include "lib/log.hpp"
+#include "milter/updater/downloader.hpp"
+#include "milter/updater/log_text.hpp"
+#include "milter/updater/poll_protocol.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <unistd.h>
+
+namespace uun::updater {
+
+namespace {
+
+std::string target_text(const std::vector<proto::target_selector>& target)
+{
+    std::string out;
+    for (const auto& s : target)
+        out += out.empty() ? proto::to_string(s) : "," + proto::to_string(s);
+    return out.empty() ? "(every appliance)" : out;
+}
+
+std::string entry_text(const proto::update_entry& e)
+{
+    return cat("seq ", e.seq, " (", e.channel, "/", e.name, ", ", e.size, " bytes)");
+}
+
+}  // namespace
+
+poll_cycle::poll_cycle(const updater_config& config, const proto::keyring& trusted, http_transport& transport,
+                       const state_store& store, const uun::clock& clock)
+    : config_(config), trusted_(trusted), transport_(transport), store_(store), clock_(clock), installer_(store)
+{
+}
+
+poll_outcome poll_cycle::run(poll_reason reason, updater_state& state, const std::string& token)
+{
+    poll_outcome out;
+    if (auto repaired = installer_.repair(state); !repaired) {
+        log::error(cat("cannot repair an unfinished install: ", repaired.error().message));
+        ++out.problems;
+        return out;
+    }
+    bool more = true;
+    while (more) {
+        std::uint64_t before = state.last_seq;
+        if (!poll_page(reason, state, token, out, more))
+            return out;
+        if (more && state.last_seq == before) {
+            log::warning("the server says there is more, but its answer moved nothing forward; trying later");
+            ++out.problems;
+            return out;
+        }
+    }
+    out.complete = true;
+    state.last_poll = clock_.now();
+    if (auto saved = store_.save(state); !saved) {
+        log::error(saved.error().message);
+        ++out.problems;
+        out.complete = false;
+    }
+    return out;
+}
+
+bool poll_cycle::poll_page(poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
+                           bool& more)
+{
+    http_request request{http_request::verb::post, http_request::purpose::api, "/v1/poll",
+                         poll_request_body(config_, token, state.last_seq, reason), 0};
+    buffer_sink sink(config_.max_answer_size);
+    auto done = transport_.perform(request, sink);
+    long status = sink.head().status;
+    if (!done) {
+        log::warning(cat("poll (", to_string(reason), ") failed: ", done.error().message));
+        ++out.problems;
+        return false;
+    }
+    if (status != 200) {
+        if (status == 503 || status == 429)
+            out.retry_after = parse_retry_after(sink.head().retry_after, clock_.now());
+        log::warning(cat("poll (", to_string(reason), ") failed: ", describe_error_answer(status, sink.body()),
+                         out.retry_after ? cat("; Retry-After ", out.retry_after->count(), "s") : ""));
+        ++out.problems;
+        return false;
+    }
+    if (!is_json_content_type(sink.head().content_type)) {
+        log::warning(cat("poll (", to_string(reason), ") failed: the answer is '",
+                         printable(sink.head().content_type, 60), "', not application/json: ",
+                         printable(sink.body(), 80)));
+        ++out.problems;
+        return false;
+    }
+    auto answer = parse_poll_answer(sink.body(), config_.max_answer_size);
+    if (!answer) {
+        log::warning(cat("poll (", to_string(reason), ") failed: ", answer.error().message));
+        ++out.problems;
+        return false;
+    }
+    more = answer->more;
+    if (answer->poll_interval)
+        out.server_interval = answer->poll_interval;
+    log::info(cat("poll (", to_string(reason), ", last_seq ", state.last_seq, "): ", answer->entries.size(),
+                  " entries", answer->more ? ", more to come" : "",
+                  answer->head_seq ? cat(", server head_seq ", *answer->head_seq) : ""));
+    if (answer->registered == false)
+        log::warning(cat("the server did not register this poll: another appliance holds the id '",
+                         config_.appliance.id, "' with a different token, so urgent notifications go there"));
+
+    // Verify everything first; only signed content is looked at from here on.
+    std::vector<proto::update_entry> entries;
+    for (std::size_t i = 0; i < answer->entries.size(); ++i) {
+        auto verified = proto::dsse_verify(answer->entries[i], proto::update_payload_type, trusted_);
+        if (!verified) {
+            log::warning(cat("entry ", i + 1, " of the answer refused: ", verified.error().message,
+                             " (not installed; last_seq stays)"));
+            ++out.problems;
+            continue;
+        }
+        auto entry = proto::update_entry_from_json(verified->payload);
+        if (!entry) {
+            log::warning(cat("entry ", i + 1, " of the answer (signed by ", verified->key_id,
+                             ") refused: ", entry.error().message));
+            ++out.problems;
+            continue;
+        }
+        entries.push_back(std::move(*entry));
+    }
+    std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+    for (const auto& entry : entries) {
+        out.answered.insert(entry.seq);
+        if (handle_entry(entry, state, token, out) == step::stop)
+            return false;
+    }
+    return true;
+}
+
+poll_cycle::step poll_cycle::handle_entry(const proto::update_entry& entry, updater_state& state,
+                                          const std::string& token, poll_outcome& out)
+{
+    std::string what = entry_text(entry);
+    if (entry.seq <= state.last_seq) {
+        log::info(cat(what, ": already handled (last_seq ", state.last_seq, "); ignored"));
+        return step::next;
+    }
+    const channel_config* channel = config_.channel(entry.channel);
+    if (channel == nullptr) {
+        log::info(cat(what, ": channel '", entry.channel, "' is not configured here; skipped"));
+        ++out.skipped;
+        return advance(state, entry.seq, out) ? step::next : step::stop;
+    }
+    if (!proto::target_matches(entry.target, config_.appliance)) {
+        log::warning(cat(what, ": target ", target_text(entry.target), " does not match this appliance (",
+                         config_.appliance.id, ", ", config_.appliance.product, " ", config_.appliance.version,
+                         "); skipped"));
+        ++out.skipped;
+        return advance(state, entry.seq, out) ? step::next : step::stop;
+    }
+    if (entry.size > channel->max_size) {
+        std::string why = cat("size ", entry.size, " is over the channel's max_size of ", channel->max_size);
+        log::error(cat(what, ": refused: ", why));
+        ++out.problems;
+        if (!advance(state, entry.seq, out))
+            return step::stop;
+        report(token, entry.seq, false, why, out);
+        return step::next;
+    }
+
+    auto download = download_payload(transport_, store_.partial_dir(), entry, clock_.now());
+    if (download.status == download_status::transient) {
+        log::warning(cat(what, ": download failed, trying later: ", download.detail));
+        ++out.problems;
+        if (download.retry_after)
+            out.retry_after = download.retry_after;
+        return step::stop;
+    }
+    if (download.status == download_status::refused) {
+        log::error(cat(what, ": refused: ", download.detail));
+        ++out.problems;
+        forget_partial(entry);
+        if (!advance(state, entry.seq, out))
+            return step::stop;
+        report(token, entry.seq, false, download.detail, out);
+        return step::next;
+    }
+
+    auto installed = installer_.install(*channel, download.path, entry.sha256, entry.seq, state);
+    switch (installed.status) {
+    case install_status::installed:
+        log::info(cat(what, ": installed as ", channel->file));
+        ++out.installed;
+        forget_partial(entry);
+        report(token, entry.seq, true, "", out);
+        return step::next;
+    case install_status::hook_failed:
+        log::error(cat(what, ": ", installed.detail, "; the previous file is back in place"));
+        ++out.problems;
+        forget_partial(entry);
+        report(token, entry.seq, false, installed.detail, out);
+        return step::next;
+    case install_status::local_error:
+        break;
+    }
+    log::error(cat(what, ": install failed, trying later: ", installed.detail));
+    ++out.problems;
+    return step::stop;
+}
+
+bool poll_cycle::advance(updater_state& state, std::uint64_t seq, poll_outcome& out)
+{
+    std::uint64_t was = state.last_seq;
+    state.last_seq = seq;
+    if (auto saved = store_.save(state); !saved) {
+        state.last_seq = was;
+        log::error(saved.error().message);
+        ++out.problems;
+        return false;
+    }
+    return true;
+}
+
+void poll_cycle::report(const std::string& token, std::uint64_t seq, bool installed, std::string_view detail,
+                        poll_outcome& out)
+{
+    http_request request{http_request::verb::post, http_request::purpose::api, "/v1/report",
+                         report_body(config_, token, seq, installed ? report_status::installed : report_status::failed,
+                                     detail),
+                         0};
+    buffer_sink sink(config_.max_answer_size);
+    auto done = transport_.perform(request, sink);
+    if (done && sink.head().status == 200)
+        return;
+    // The install itself stands; only the server's view is behind.
+    log::warning(cat("report of seq ", seq, " not delivered: ",
+                     done ? describe_error_answer(sink.head().status, sink.body()) : done.error().message));
+    ++out.problems;
+}
+
+void poll_cycle::forget_partial(const proto::update_entry& entry)
+{
+    std::string path = cat(store_.partial_dir(), "/", entry.sha256);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        log::warning(cat(path, ": cannot remove: ", std::strerror(errno)));
+}
+
+}  // namespace uun::updater

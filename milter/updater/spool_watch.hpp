@@ -1,0 +1,31 @@
+// inotify on the trigger spool (IN_MOVED_TO, IN_CLOSE_WRITE), so a trigger
+// wakes the daemon at once. Called by the daemon loop; it only says "look
+// again" - trigger_spool decides what is a trigger. Setup failures are results.
+#pragma once
+
+#include <string>
+
+#include "lib/result.hpp"
+
+namespace uun::updater {
+
+class spool_watch {
+public:
+    static result<spool_watch> open(const std::string& dir);
+    ~spool_watch();
+    spool_watch(spool_watch&& other) noexcept;
+    spool_watch& operator=(spool_watch&&) = delete;
+    spool_watch(const spool_watch&) = delete;
+    spool_watch& operator=(const spool_watch&) = delete;
+
+    int fd() const { return fd_; }
+    // Reads every queued event; true when the spool may hold something new.
+    bool drain();
+
+private:
+    spool_watch(int fd, std::string dir) : fd_(fd), dir_(std::move(dir)) {}
+    int fd_;
+    std::string dir_;
+};
+
+}  // namespace uun::updater

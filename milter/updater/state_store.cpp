@@ -1,0 +1,163 @@
+// State file, token and lock (see header). The state file is small JSON,
+// read with a limit and checked field by field.
+#include "milter/updater/state_store.hpp"
+
+#include "lib/base64.hpp"
+#include "lib/file_util.hpp"
+#include "lib/json_input.hpp"
+#include "lib/random.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace uun::updater {
+
+namespace {
+
+constexpr std::uint64_t max_state_bytes = 64 * 1024;
+constexpr std::uint64_t max_token_file_bytes = 256;
+
+result<void> make_dir(const std::string& path, mode_t mode)
+{
+    if (::mkdir(path.c_str(), mode) == 0 || errno == EEXIST) {
+        struct stat st {};
+        if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+            return fail(cat(path, ": exists and is not a directory"));
+        return {};
+    }
+    return fail(cat(path, ": cannot create directory: ", std::strerror(errno)));
+}
+
+result<updater_state> parse_state(const std::string& text, const std::string& path)
+{
+    auto parsed = parse_json_input(text, max_state_bytes);
+    auto bad = [&](std::string_view why) {
+        return fail(cat(path, ": damaged state file (", why,
+                        "); move it away to start over from last_seq 0, which re-installs current updates"));
+    };
+    if (!parsed)
+        return bad(parsed.error().message);
+    const auto& j = *parsed;
+    if (!j.is_object())
+        return bad("not a JSON object");
+    updater_state s;
+    auto seq = j.find("last_seq");
+    if (seq == j.end() || !seq->is_number_unsigned())
+        return bad("last_seq is missing or not a number");
+    s.last_seq = seq->get<std::uint64_t>();
+    if (auto lp = j.find("last_poll"); lp != j.end() && !lp->is_null()) {
+        if (!lp->is_number_integer())
+            return bad("last_poll is not a number");
+        s.last_poll = lp->get<std::int64_t>();
+    }
+    if (auto p = j.find("pending"); p != j.end() && !p->is_null()) {
+        auto pseq = p->is_object() ? p->find("seq") : p->end();
+        auto pch = p->is_object() ? p->find("channel") : p->end();
+        auto pfile = p->is_object() ? p->find("file") : p->end();
+        auto pprev = p->is_object() ? p->find("had_previous") : p->end();
+        if (!p->is_object() || pseq == p->end() || !pseq->is_number_unsigned() || pch == p->end() ||
+            !pch->is_string() || pfile == p->end() || !pfile->is_string() || pprev == p->end() ||
+            !pprev->is_boolean())
+            return bad("pending install record is incomplete");
+        s.pending = pending_install{pseq->get<std::uint64_t>(), pch->get<std::string>(), pfile->get<std::string>(),
+                                    pprev->get<bool>()};
+        if (s.pending->file.empty() || s.pending->file.front() != '/')
+            return bad("pending install names no absolute file");
+    }
+    return s;
+}
+
+}  // namespace
+
+std::string previous_file_of(const std::string& file)
+{
+    return file + ".uun-prev";
+}
+
+state_store::state_store(std::string state_dir) : dir_(std::move(state_dir)) {}
+
+state_store::~state_store()
+{
+    if (lock_fd_ >= 0)
+        ::close(lock_fd_);
+}
+
+result<void> state_store::prepare()
+{
+    if (auto ok = make_dir(dir_, 0700); !ok)
+        return ok;
+    return make_dir(partial_dir(), 0700);
+}
+
+result<void> state_store::lock()
+{
+    std::string path = dir_ + "/lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return fail(cat(path, ": cannot open: ", std::strerror(errno)));
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int saved = errno;
+        ::close(fd);
+        if (saved == EWOULDBLOCK)
+            return fail(cat("another uun-updater is running with state_dir ", dir_));
+        return fail(cat(path, ": cannot lock: ", std::strerror(saved)));
+    }
+    lock_fd_ = fd;
+    return {};
+}
+
+result<updater_state> state_store::load() const
+{
+    std::string path = state_file();
+    if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT)
+        return updater_state{};
+    auto text = read_file(path, max_state_bytes);
+    if (!text)
+        return std::unexpected(text.error());
+    return parse_state(*text, path);
+}
+
+result<void> state_store::save(const updater_state& s) const
+{
+    nlohmann::json j = {{"last_seq", s.last_seq}};
+    j["last_poll"] = s.last_poll ? nlohmann::json(*s.last_poll) : nlohmann::json(nullptr);
+    if (s.pending)
+        j["pending"] = {{"seq", s.pending->seq},
+                        {"channel", s.pending->channel},
+                        {"file", s.pending->file},
+                        {"had_previous", s.pending->had_previous}};
+    std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return write_file_atomic(state_file(), text, 0600);
+}
+
+result<std::string> state_store::token() const
+{
+    std::string path = dir_ + "/token";
+    if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+        std::string fresh = proto::base64url_encode(proto::random_bytes(token_bytes));
+        auto wrote = write_file_atomic(path, fresh + "\n", 0600, /*exclusive=*/true);
+        if (!wrote)
+            return std::unexpected(wrote.error());
+    }
+    auto text = read_file(path, max_token_file_bytes);
+    if (!text)
+        return std::unexpected(text.error());
+    std::string token = *text;
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+        token.pop_back();
+    auto raw = proto::base64url_decode(token);
+    if (!raw || raw->size() != token_bytes)
+        return fail(cat(path, ": not a token (base64url of ", token_bytes,
+                        " bytes); the server knows this appliance by it, so restore it or remove the file and "
+                        "let the registry row expire"));
+    return token;
+}
+
+}  // namespace uun::updater

@@ -1,0 +1,67 @@
+// What the updater remembers across restarts, in state_dir: last_seq, the
+// last complete poll, the install journal (state.json, replaced atomically),
+// the appliance token (token, 0600, made once) and partial downloads.
+// Called by main.cpp, the poll cycle and the installer; I/O and a damaged
+// state file are results with the path in the message.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lib/result.hpp"
+
+namespace uun::updater {
+
+inline constexpr std::size_t token_bytes = 32;
+
+// Written before an install renames the new file into place, cleared after
+// the hook: found at start, it means the install did not finish.
+struct pending_install {
+    std::uint64_t seq = 0;
+    std::string channel;
+    std::string file;
+    bool had_previous = false;
+
+    friend bool operator==(const pending_install&, const pending_install&) = default;
+};
+
+struct updater_state {
+    std::uint64_t last_seq = 0;
+    std::optional<std::int64_t> last_poll;
+    std::optional<pending_install> pending;
+
+    friend bool operator==(const updater_state&, const updater_state&) = default;
+};
+
+class state_store {
+public:
+    explicit state_store(std::string state_dir);
+    ~state_store();
+    state_store(const state_store&) = delete;
+    state_store& operator=(const state_store&) = delete;
+
+    // Creates state_dir (0700) and its partial/ directory when missing.
+    result<void> prepare();
+    // Holds state_dir/lock for the life of this object: one updater per state_dir.
+    result<void> lock();
+
+    result<updater_state> load() const;  // no file yet: a new appliance (last_seq 0)
+    result<void> save(const updater_state& state) const;
+
+    // The appliance's token (base64url of 32 random bytes), created on first use.
+    result<std::string> token() const;
+
+    std::string partial_dir() const { return dir_ + "/partial"; }
+    std::string state_file() const { return dir_ + "/state.json"; }
+    const std::string& dir() const { return dir_; }
+
+private:
+    std::string dir_;
+    int lock_fd_ = -1;
+};
+
+// A previous file kept beside the channel's file while an install runs.
+std::string previous_file_of(const std::string& file);
+
+}  // namespace uun::updater

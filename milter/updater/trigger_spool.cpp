@@ -1,0 +1,138 @@
+// Trigger spool scanning and removal (see header). Names are attacker-shaped
+// only as far as the milter lets them be; we still treat them as hostile.
+#include "milter/updater/trigger_spool.hpp"
+
+#include "lib/log.hpp"
+#include "milter/updater/log_text.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace uun::updater {
+
+namespace {
+
+constexpr std::string_view trigger_prefix = "uun-";
+constexpr std::size_t max_seq_digits = 20;
+constexpr std::size_t max_reported_names = 4096;  // memory bound on the log-once set
+
+bool is_nonce_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> trigger_seq(std::string_view name)
+{
+    if (!name.starts_with(trigger_prefix))
+        return std::nullopt;
+    std::string_view rest = name.substr(trigger_prefix.size());
+    std::size_t digits = 0;
+    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
+        ++digits;
+    if (digits == 0 || digits > max_seq_digits || digits >= rest.size() || rest[digits] != '-')
+        return std::nullopt;
+    std::string_view nonce = rest.substr(digits + 1);
+    if (nonce.size() != trigger_nonce_length || !std::all_of(nonce.begin(), nonce.end(), is_nonce_char))
+        return std::nullopt;
+    std::uint64_t seq = 0;
+    auto [end, ec] = std::from_chars(rest.data(), rest.data() + digits, seq);
+    if (ec != std::errc() || end != rest.data() + digits)
+        return std::nullopt;  // 20 digits can exceed 2^64
+    return seq;
+}
+
+trigger_spool::trigger_spool(std::string dir) : dir_(std::move(dir)) {}
+
+result<std::vector<trigger>> trigger_spool::scan()
+{
+    struct dir_closer {
+        void operator()(DIR* d) const { ::closedir(d); }
+    };
+    std::unique_ptr<DIR, dir_closer> d(::opendir(dir_.c_str()));
+    if (!d)
+        return fail(cat("trigger spool ", dir_, ": cannot open: ", std::strerror(errno)));
+    int dfd = ::dirfd(d.get());
+    std::vector<trigger> out;
+    bool over_limit = false;
+    std::set<std::string> seen_ignored;
+    int read_errno = 0;
+    for (;;) {
+        errno = 0;
+        struct dirent* e = ::readdir(d.get());
+        if (e == nullptr) {
+            read_errno = errno;
+            break;
+        }
+        std::string_view name = e->d_name;
+        if (name.starts_with('.'))
+            continue;  // ".", ".." and the milter's temp files
+        auto ignore = [&](std::string_view why) {
+            std::string key(name);
+            seen_ignored.insert(key);
+            if (reported_.size() < max_reported_names && reported_.insert(key).second)
+                log::warning(cat("trigger spool ", dir_, ": ignoring '", printable(name, 80), "': ", why));
+        };
+        auto seq = trigger_seq(name);
+        if (!seq) {
+            ignore("not a trigger name (uun-<seq>-<22-character nonce>)");
+            continue;
+        }
+        struct stat st {};
+        if (::fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno != ENOENT)
+                ignore(cat("cannot stat: ", std::strerror(errno)));
+            continue;
+        }
+        if (!S_ISREG(st.st_mode)) {
+            ignore(S_ISLNK(st.st_mode) ? "a symlink, not followed" : "not a regular file");
+            continue;
+        }
+        if (out.size() >= max_spool_triggers) {
+            over_limit = true;
+            continue;
+        }
+        out.push_back(trigger{std::string(name), *seq});
+    }
+    if (read_errno != 0)
+        return fail(cat("trigger spool ", dir_, ": cannot read: ", std::strerror(read_errno)));
+    // Forget names that went away, so a later file of the same name is logged again.
+    std::erase_if(reported_, [&](const std::string& n) { return !seen_ignored.contains(n); });
+    if (over_limit)
+        log::warning(cat("trigger spool ", dir_, ": more than ", max_spool_triggers,
+                         " triggers; the rest are taken after these are done"));
+    std::sort(out.begin(), out.end(),
+              [](const trigger& a, const trigger& b) { return a.seq != b.seq ? a.seq < b.seq : a.name < b.name; });
+    return out;
+}
+
+result<void> trigger_spool::remove(const trigger& t)
+{
+    if (!trigger_seq(t.name))
+        std::abort();  // only names scan() accepted ever get here
+    std::string path = cat(dir_, "/", t.name);
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+        return fail(cat("cannot remove trigger ", path, ": ", std::strerror(errno)));
+    return {};
+}
+
+std::vector<trigger> finished_triggers(const std::vector<trigger>& present, const std::set<std::string>& asked_about,
+                                       std::uint64_t last_seq, const std::set<std::uint64_t>& answered)
+{
+    std::vector<trigger> out;
+    for (const auto& t : present)
+        if (t.seq <= last_seq || (asked_about.contains(t.name) && !answered.contains(t.seq)))
+            out.push_back(t);
+    return out;
+}
+
+}  // namespace uun::updater

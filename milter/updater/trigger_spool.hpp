@@ -1,0 +1,51 @@
+// The trigger spool: files uun-milter drops (uun-<seq>-<nonce>) to make the
+// updater poll now. Names are checked, contents never read, symlinks never
+// followed; anything else is logged once and ignored. Called by the daemon
+// loop and --once; I/O problems come back as results.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/result.hpp"
+
+namespace uun::updater {
+
+inline constexpr std::size_t max_spool_triggers = 1024;  // per scan; the rest wait
+inline constexpr std::size_t trigger_nonce_length = 22;
+
+struct trigger {
+    std::string name;
+    std::uint64_t seq = 0;
+
+    friend bool operator==(const trigger&, const trigger&) = default;
+};
+
+// The seq of a well-formed trigger name (^uun-[0-9]{1,20}-[A-Za-z0-9_-]{22}$), if it is one.
+std::optional<std::uint64_t> trigger_seq(std::string_view name);
+
+class trigger_spool {
+public:
+    explicit trigger_spool(std::string dir);
+
+    // Every valid trigger, by seq then name.
+    result<std::vector<trigger>> scan();
+    result<void> remove(const trigger& t);
+    const std::string& dir() const { return dir_; }
+
+private:
+    std::string dir_;
+    std::set<std::string> reported_;  // ignored names already logged
+};
+
+// After a complete poll (more=false, nothing transient), which triggers are
+// finished: seq <= last_seq, or asked about in that poll (present before it
+// started) and not among the verified entries it answered with.
+std::vector<trigger> finished_triggers(const std::vector<trigger>& present, const std::set<std::string>& asked_about,
+                                       std::uint64_t last_seq, const std::set<std::uint64_t>& answered);
+
+}  // namespace uun::updater

@@ -1,0 +1,301 @@
+// updater.yaml (see header). lib/config.hpp does types, unknown keys and line
+// numbers; this file adds what only the updater knows: URL, paths, ranges.
+#include "milter/updater/updater_config.hpp"
+
+#include "lib/config.hpp"
+#include "lib/file_util.hpp"
+#include "lib/uun_header.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <memory>
+#include <set>
+
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace uun::updater {
+
+namespace {
+
+constexpr std::size_t max_channels = 16;  // server/API.md: 1 to 16 channels
+constexpr std::size_t max_hook_args = 64;
+constexpr std::size_t max_trusted_keys = 16;
+
+bool is_directory(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool is_file(const std::string& path)
+{
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool is_absolute(const std::string& path)
+{
+    return !path.empty() && path.front() == '/';
+}
+
+// An https URL with a host and nothing after the path; returns why not.
+std::optional<std::string> server_url_problem(const std::string& url)
+{
+    struct url_deleter {
+        void operator()(CURLU* u) const { curl_url_cleanup(u); }
+    };
+    std::unique_ptr<CURLU, url_deleter> u(curl_url());
+    if (!u)
+        return "cannot parse (out of memory)";
+    if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+        return "is not a URL";
+    auto part = [&](CURLUPart which) -> std::optional<std::string> {
+        char* value = nullptr;
+        if (curl_url_get(u.get(), which, &value, 0) != CURLUE_OK || value == nullptr)
+            return std::nullopt;
+        std::string out(value);
+        curl_free(value);
+        return out;
+    };
+    if (part(CURLUPART_SCHEME) != "https")
+        return "must start with https:// (the updater speaks only HTTPS)";
+    if (!part(CURLUPART_HOST))
+        return "has no host";
+    if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD))
+        return "must not carry a user name or password";
+    if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT))
+        return "must not have a query or fragment";
+    return std::nullopt;
+}
+
+bool is_ip_address(const std::string& text)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
+}
+
+void check_absolute_file(config::section& s, std::string_view key, const std::string& path)
+{
+    if (!is_absolute(path))
+        s.report(key, cat("'", path, "' must be an absolute path"));
+    else if (!is_file(path))
+        s.report(key, cat("'", path, "' is not a readable file"));
+}
+
+void read_channel(config::section& s, const std::string& name, updater_config& out)
+{
+    channel_config ch;
+    ch.name = name;
+    ch.file = s.string("file");
+    ch.hook = s.string_list_or("hook", {});
+    ch.hook_timeout = s.duration_or("hook_timeout", ch.hook_timeout);
+    ch.max_size = s.size_or("max_size", ch.max_size);
+    if (!ch.file.empty()) {
+        if (!is_absolute(ch.file) || ch.file.back() == '/')
+            s.report("file", cat("'", ch.file, "' must be an absolute path to a file"));
+        else if (!is_directory(parent_directory(ch.file)))
+            s.report("file", cat("directory '", parent_directory(ch.file), "' does not exist"));
+        else if (is_directory(ch.file))
+            s.report("file", cat("'", ch.file, "' is a directory"));
+    }
+    if (ch.hook.size() > max_hook_args)
+        s.report("hook", cat("has more than ", max_hook_args, " arguments"));
+    else if (!ch.hook.empty() && !is_absolute(ch.hook.front()))
+        s.report("hook", cat("the program '", ch.hook.front(), "' must be an absolute path (no shell, no PATH search)"));
+    else if (!ch.hook.empty() && ::access(ch.hook.front().c_str(), X_OK) != 0)
+        s.report("hook", cat("the program '", ch.hook.front(), "' is not executable"));
+    if (ch.hook_timeout < std::chrono::seconds(1) || ch.hook_timeout > std::chrono::hours(24))
+        s.report("hook_timeout", "must be from 1s to 24h");
+    if (ch.max_size == 0)
+        s.report("max_size", "must be more than 0");
+    out.channels.emplace(name, std::move(ch));
+}
+
+void read_timeouts(config::section& s, timeouts_config& t)
+{
+    t.connect = s.duration_or("connect", t.connect);
+    t.request = s.duration_or("request", t.request);
+    t.download = s.duration_or("download", t.download);
+    t.low_speed_time = s.duration_or("low_speed_time", t.low_speed_time);
+    t.low_speed_limit = s.size_or("low_speed_limit", t.low_speed_limit);
+    for (auto [key, value] : {std::pair{"connect", t.connect}, {"request", t.request}, {"download", t.download},
+                              {"low_speed_time", t.low_speed_time}})
+        if (value < std::chrono::seconds(1) || value > std::chrono::hours(24))
+            s.report(key, "must be from 1s to 24h");
+    if (t.low_speed_limit == 0)
+        s.report("low_speed_limit", "must be more than 0 bytes per second");
+}
+
+result<updater_config> read_config(config::document doc)
+{
+    using std::chrono::seconds;
+    updater_config c;
+    auto root = doc.root();
+
+    c.server = root.string("server");
+    if (!c.server.empty()) {
+        if (auto problem = server_url_problem(c.server))
+            root.report("server", cat("'", c.server, "' ", *problem));
+        while (!c.server.empty() && c.server.back() == '/')
+            c.server.pop_back();
+    }
+    c.ca_file = root.string_or("ca_file", "");
+    if (!c.ca_file.empty())
+        check_absolute_file(root, "ca_file", c.ca_file);
+    c.pinned_public_key = root.string_or("pinned_public_key", "");
+    if (!c.pinned_public_key.empty() && !c.pinned_public_key.starts_with("sha256//") &&
+        !is_absolute(c.pinned_public_key))
+        root.report("pinned_public_key", "must be sha256//<base64> hashes or an absolute path to a public key file");
+    c.source_address = root.string_or("source_address", "");
+    if (!c.source_address.empty() && !is_ip_address(c.source_address))
+        root.report("source_address", cat("'", c.source_address, "' is not an IPv4 or IPv6 address"));
+
+    auto appliance = root.child_required("appliance");
+    c.appliance.id = appliance.string("id");
+    c.appliance.product = appliance.string("product");
+    c.appliance.version = appliance.string("version");
+    if (appliance.has("id") && !is_appliance_id(c.appliance.id))
+        appliance.report("id", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
+    if (appliance.has("product") && !is_product_or_version(c.appliance.product))
+        appliance.report("product", "must be 1 to 64 of A-Z a-z 0-9 . _ + ~ : -");
+    if (appliance.has("version") && !is_product_or_version(c.appliance.version))
+        appliance.report("version", "must be 1 to 64 of A-Z a-z 0-9 . _ + ~ : -");
+
+    auto notify = root.child_required("notify");
+    c.notify_recipient = notify.string("recipient");
+    c.notify_port = static_cast<int>(notify.integer_or("port", 25, 1, 65535));
+    if (notify.has("recipient") && !is_notify_recipient(c.notify_recipient))
+        notify.report("recipient", "must be local@domain or local@[ip], printable, at most 254 bytes");
+
+    c.trusted_keys = root.string_list("trusted_keys");
+    if (root.has("trusted_keys") && c.trusted_keys.empty())
+        root.report("trusted_keys", "must name at least one publisher key");
+    if (c.trusted_keys.size() > max_trusted_keys)
+        root.report("trusted_keys", cat("must name at most ", max_trusted_keys, " keys"));
+    for (const auto& key : c.trusted_keys)
+        check_absolute_file(root, "trusted_keys", key);
+
+    c.state_dir = root.string("state_dir");
+    if (root.has("state_dir") && !is_absolute(c.state_dir))
+        root.report("state_dir", cat("'", c.state_dir, "' must be an absolute path"));
+    else if (root.has("state_dir") && !is_directory(parent_directory(c.state_dir)))
+        root.report("state_dir", cat("the parent of '", c.state_dir, "' does not exist"));
+    c.spool_dir = root.string("spool_dir");
+    if (root.has("spool_dir") && !is_absolute(c.spool_dir))
+        root.report("spool_dir", cat("'", c.spool_dir, "' must be an absolute path"));
+    else if (root.has("spool_dir") && !is_directory(c.spool_dir))
+        root.report("spool_dir", cat("'", c.spool_dir, "' is not a directory (the milter drops triggers there)"));
+
+    c.poll_interval = root.duration_or("poll_interval", c.poll_interval);
+    c.max_poll_interval = root.duration_or("max_poll_interval", std::max(c.max_poll_interval, c.poll_interval));
+    c.jitter_percent = static_cast<int>(root.integer_or("jitter", c.jitter_percent, 0, 50));
+    c.backoff_min = root.duration_or("backoff_min", c.backoff_min);
+    c.reset_countdown_on_urgent = root.boolean_or("reset_countdown_on_urgent", false);
+    c.coalesce_window = root.duration_or("coalesce_window", c.coalesce_window);
+    c.max_answer_size = root.size_or("max_answer_size", c.max_answer_size);
+    if (c.poll_interval < seconds(1) || c.poll_interval > std::chrono::days(365))
+        root.report("poll_interval", "must be from 1s to 365d");
+    if (c.max_poll_interval < c.poll_interval || c.max_poll_interval > std::chrono::days(365))
+        root.report("max_poll_interval", "must be from poll_interval to 365d");
+    if (c.backoff_min < seconds(1) || c.backoff_min > c.poll_interval)
+        root.report("backoff_min", "must be from 1s to poll_interval");
+    if (c.coalesce_window > seconds(60))
+        root.report("coalesce_window", "must be from 0s to 60s");
+    if (c.max_answer_size < 4096 || c.max_answer_size > (64ull << 20))
+        root.report("max_answer_size", "must be from 4KiB to 64MiB");
+
+    if (auto t = root.child("timeouts"))
+        read_timeouts(*t, c.timeouts);
+
+    auto channels = root.children("channels");
+    if (!root.has("channels"))
+        root.report("channels", "required: name at least one channel (name: {file, hook, hook_timeout, max_size})");
+    if (channels.size() > max_channels)
+        root.report("channels", cat("must name at most ", max_channels, " channels"));
+    std::set<std::string> files;
+    for (auto& [name, section] : channels) {
+        if (!proto::is_valid_channel_name(name))
+            root.report("channels", cat("'", name, "' is not a channel name ([a-z0-9][a-z0-9._-]{0,63})"));
+        read_channel(section, name, c);
+        const auto& file = c.channels.at(name).file;
+        if (!file.empty() && !files.insert(file).second)
+            section.report("file", cat("'", file, "' is already the file of another channel"));
+    }
+
+    if (auto log = root.child("log")) {
+        auto level = log->string_or("level", "info");
+        if (level != "info" && level != "debug")
+            log->report("level", "must be info or debug");
+        c.log_debug = level == "debug";
+    }
+
+    if (auto ok = doc.finish(); !ok)
+        return std::unexpected(ok.error());
+    return c;
+}
+
+bool all_of_charset(std::string_view text, std::string_view extra)
+{
+    return std::all_of(text.begin(), text.end(), [&](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+               extra.find(ch) != std::string_view::npos;
+    });
+}
+
+}  // namespace
+
+const channel_config* updater_config::channel(const std::string& name) const
+{
+    auto it = channels.find(name);
+    return it == channels.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> updater_config::channel_names() const
+{
+    std::vector<std::string> out;
+    for (const auto& [name, ch] : channels)
+        out.push_back(name);
+    return out;
+}
+
+bool is_appliance_id(std::string_view id)
+{
+    return !id.empty() && id.size() <= 64 && all_of_charset(id, "._-");
+}
+
+bool is_product_or_version(std::string_view text)
+{
+    return !text.empty() && text.size() <= 64 && all_of_charset(text, "._+~:-");
+}
+
+bool is_notify_recipient(std::string_view r)
+{
+    if (r.empty() || r.size() > 254)
+        return false;
+    for (char ch : r)
+        if (ch <= ' ' || ch > '~' || std::string_view("<>\"\\,;").find(ch) != std::string_view::npos)
+            return false;
+    auto at = r.rfind('@');
+    return at != std::string_view::npos && at > 0 && at + 1 < r.size();
+}
+
+result<updater_config> load_updater_config(const std::string& path)
+{
+    auto doc = config::document::load(path);
+    if (!doc)
+        return std::unexpected(doc.error());
+    return read_config(std::move(*doc));
+}
+
+result<updater_config> parse_updater_config(std::string_view text, const std::string& name)
+{
+    auto doc = config::document::parse(text, name);
+    if (!doc)
+        return std::unexpected(doc.error());
+    return read_config(std::move(*doc));
+}
+
+}  // namespace uun::updater

@@ -1,0 +1,68 @@
+// uun-updater's configuration: what updater.yaml holds, read and checked in
+// one pass. Called by main.cpp at start and by the unit tests; every problem
+// (unknown key, wrong type, bad path, bad value) is reported with file:line:key.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/result.hpp"
+#include "lib/update_entry.hpp"
+
+namespace uun::updater {
+
+struct channel_config {
+    std::string name;
+    std::string file;               // absolute; its directory exists
+    std::vector<std::string> hook;  // argv, hook[0] absolute; empty: no hook
+    std::chrono::seconds hook_timeout{60};
+    std::uint64_t max_size = 64ull << 20;
+};
+
+struct timeouts_config {
+    std::chrono::seconds connect{10};
+    std::chrono::seconds request{60};     // a whole poll or report exchange
+    std::chrono::seconds download{1800};  // a whole payload download
+    std::chrono::seconds low_speed_time{30};
+    std::uint64_t low_speed_limit = 1024;  // bytes per second
+};
+
+struct updater_config {
+    std::string server;  // https base URL without a trailing slash
+    std::string ca_file;
+    std::string pinned_public_key;
+    std::string source_address;
+    proto::appliance_facts appliance;
+    std::string notify_recipient;
+    int notify_port = 25;
+    std::vector<std::string> trusted_keys;
+    std::string state_dir;
+    std::string spool_dir;
+    std::chrono::seconds poll_interval{24 * 3600};
+    std::chrono::seconds max_poll_interval{7 * 24 * 3600};
+    int jitter_percent = 10;
+    std::chrono::seconds backoff_min{30};
+    bool reset_countdown_on_urgent = false;
+    std::chrono::seconds coalesce_window{2};
+    std::uint64_t max_answer_size = 1ull << 20;
+    timeouts_config timeouts;
+    std::map<std::string, channel_config> channels;
+    bool log_debug = false;
+
+    const channel_config* channel(const std::string& name) const;
+    std::vector<std::string> channel_names() const;
+};
+
+result<updater_config> load_updater_config(const std::string& path);
+result<updater_config> parse_updater_config(std::string_view text, const std::string& name);
+
+// Syntax checks shared with the poll request (server/API.md "Identity").
+bool is_appliance_id(std::string_view id);
+bool is_product_or_version(std::string_view text);
+bool is_notify_recipient(std::string_view recipient);
+
+}  // namespace uun::updater

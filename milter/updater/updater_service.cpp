@@ -1,0 +1,130 @@
+// The updater's state machine (see header).
+#include "milter/updater/updater_service.hpp"
+
+#include "lib/digest.hpp"
+#include "lib/log.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace uun::updater {
+
+countdown_settings countdown_settings_from(const updater_config& c)
+{
+    return countdown_settings{c.poll_interval, c.max_poll_interval, c.jitter_percent,
+                              c.backoff_min,   c.coalesce_window,   c.reset_countdown_on_urgent};
+}
+
+updater_service::updater_service(const updater_config& config, const proto::keyring& trusted,
+                                 http_transport& transport, state_store& store, const uun::clock& clock,
+                                 random_source& random)
+    : config_(config),
+      store_(store),
+      clock_(clock),
+      countdown_(countdown_settings_from(config), random),
+      spool_(config.spool_dir),
+      cycle_(config, trusted, transport, store, clock)
+{
+}
+
+result<void> updater_service::start()
+{
+    if (auto prepared = store_.prepare(); !prepared)
+        return prepared;
+    auto loaded = store_.load();
+    if (!loaded)
+        return std::unexpected(loaded.error());
+    state_ = *loaded;
+    auto token = store_.token();
+    if (!token)
+        return std::unexpected(token.error());
+    token_ = *token;
+    if (auto repaired = installer(store_).repair(state_); !repaired)
+        return repaired;
+    countdown_.start(clock_.now(), state_.last_poll);
+    log::info(cat("appliance ", config_.appliance.id, " (", config_.appliance.product, " ",
+                  config_.appliance.version, "), last_seq ", state_.last_seq, ", server ", config_.server));
+    rescan();
+    if (has_triggers())
+        log::info(cat(triggers_.size(), " trigger(s) waiting in ", config_.spool_dir, " from before the start"));
+    return {};
+}
+
+void updater_service::rescan()
+{
+    auto scanned = spool_.scan();
+    if (!scanned) {
+        log::error(scanned.error().message);
+        return;
+    }
+    std::set<std::string> known;
+    for (const auto& t : triggers_)
+        known.insert(t.name);
+    for (const auto& t : *scanned) {
+        if (!known.contains(t.name)) {
+            log::info(cat("trigger ", t.name, " (seq ", t.seq, ") arrived"));
+            countdown_.on_trigger(clock_.now());
+        }
+    }
+    triggers_ = std::move(*scanned);
+    if (triggers_.empty())
+        countdown_.on_triggers_gone();
+}
+
+countdown::due updater_service::next()
+{
+    countdown_.notice_time(clock_.now());
+    return countdown_.next(has_triggers());
+}
+
+poll_outcome updater_service::poll(poll_reason reason)
+{
+    rescan();
+    std::set<std::string> asked_about;
+    for (const auto& t : triggers_)
+        asked_about.insert(t.name);
+    poll_outcome out = cycle_.run(reason, state_, token_);
+    std::int64_t now = clock_.now();
+    if (out.complete) {
+        countdown_.on_success(now, reason, out.server_interval);
+        rescan();
+        for (const auto& t : finished_triggers(triggers_, asked_about, state_.last_seq, out.answered)) {
+            if (auto removed = spool_.remove(t); !removed)
+                log::error(removed.error().message);
+            else
+                log::info(cat("trigger ", t.name, " done (seq ", t.seq,
+                              t.seq <= state_.last_seq ? ", handled)" : ", not for this appliance)"));
+        }
+        clean_partials();
+        rescan();
+    } else {
+        countdown_.on_failure(now, out.retry_after);
+        log::info(cat("next attempt in ", countdown_.not_before() - now, "s (failure ", countdown_.failures(),
+                      " in a row)"));
+    }
+    return out;
+}
+
+void updater_service::clean_partials()
+{
+    // After a complete poll nothing is half-downloaded on purpose; leftovers
+    // belong to entries the server no longer offers.
+    std::string dir = store_.partial_dir();
+    struct dir_closer {
+        void operator()(DIR* d) const { ::closedir(d); }
+    };
+    std::unique_ptr<DIR, dir_closer> d(::opendir(dir.c_str()));
+    if (!d)
+        return;
+    while (struct dirent* e = ::readdir(d.get())) {
+        if (proto::is_sha256_hex(e->d_name) && ::unlinkat(::dirfd(d.get()), e->d_name, 0) != 0)
+            log::warning(cat(dir, "/", e->d_name, ": cannot remove: ", std::strerror(errno)));
+    }
+}
+
+}  // namespace uun::updater
