@@ -1,0 +1,112 @@
+// Routing, method checks and the failure net around every handler (see
+// api.hpp). The handlers themselves live in poll_handler.cpp,
+// report_handler.cpp, payload_handler.cpp and status_pages.cpp.
+#include "server/daemon/api.hpp"
+
+#include <exception>
+
+#include "lib/log.hpp"
+
+namespace uun::server {
+
+namespace {
+
+constexpr std::string_view payload_prefix = "/v1/payloads/";
+
+std::string_view path_of(std::string_view target)
+{
+    auto q = target.find('?');
+    return q == std::string_view::npos ? target : target.substr(0, q);
+}
+
+bool is_get_or_head(http::verb v)
+{
+    return v == http::verb::get || v == http::verb::head;
+}
+
+}  // namespace
+
+route route_of(std::string_view target)
+{
+    auto path = path_of(target);
+    if (path == "/v1/poll")
+        return route::poll;
+    if (path == "/v1/report")
+        return route::report;
+    if (path.starts_with(payload_prefix))
+        return route::payload;
+    if (path == "/metrics")
+        return route::metrics;
+    if (path == "/")
+        return route::status;
+    if (path == "/healthz")
+        return route::healthz;
+    return route::other;
+}
+
+api::api(store& entries_and_registry, payload_dir payloads, api_settings settings, metrics& counters,
+         const clock& time)
+    : store_(entries_and_registry), payloads_(std::move(payloads)), settings_(std::move(settings)),
+      metrics_(counters), clock_(time)
+{
+}
+
+http_reply api::handle(const http_request& request, const boost::asio::ip::address& peer) noexcept
+{
+    route where = route_of(request.target());
+    http_reply reply;
+    try {
+        reply = dispatch(where, request, peer);
+    } catch (const std::exception& e) {
+        log::error(cat("internal error answering ", request.method_string(), " ", path_of(request.target()), ": ",
+                       e.what()));
+        reply = error_reply(http::status::internal_server_error, "internal server error");
+    } catch (...) {
+        log::error(cat("internal error answering ", request.method_string(), " ", path_of(request.target())));
+        reply = error_reply(http::status::internal_server_error, "internal server error");
+    }
+    metrics_.count_request(where, reply.result_int());
+    return reply;
+}
+
+http_reply api::dispatch(route where, const http_request& request, const boost::asio::ip::address& peer)
+{
+    http::verb method = request.method();
+    switch (where) {
+    case route::poll:
+        if (method != http::verb::post)
+            return method_not_allowed("POST");
+        return poll(request, peer);
+    case route::report:
+        if (method != http::verb::post)
+            return method_not_allowed("POST");
+        return report(request);
+    case route::payload:
+        if (!is_get_or_head(method))
+            return method_not_allowed("GET, HEAD");
+        return payload(request, path_of(request.target()).substr(payload_prefix.size()));
+    case route::metrics:
+        if (!is_get_or_head(method))
+            return method_not_allowed("GET, HEAD");
+        return metrics_page();
+    case route::status:
+        if (!is_get_or_head(method))
+            return method_not_allowed("GET, HEAD");
+        return status_page();
+    case route::healthz:
+        if (!is_get_or_head(method))
+            return method_not_allowed("GET, HEAD");
+        return text_reply(http::status::ok, "text/plain; charset=utf-8", "ok\n");
+    case route::other:
+        break;
+    }
+    return error_reply(http::status::not_found, "no such path");
+}
+
+http_reply api::store_failure(std::string_view what, const error& e)
+{
+    log::error(cat(what, ": ", e.message));
+    return error_reply(http::status::internal_server_error, "the update store is unavailable; try again later");
+}
+
+}  // namespace uun::server

@@ -1,0 +1,63 @@
+// The HTTP API of server/API.md, without sockets: one parsed request and the
+// peer address in, one answer out. Callers: the session (per request) and the
+// unit tests. Store failures become 500s with the reason logged; nothing
+// here throws out (a bug becomes a 500 and an error log line).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "lib/clock.hpp"
+#include "server/daemon/client_address.hpp"
+#include "server/daemon/metrics.hpp"
+#include "server/daemon/replies.hpp"
+#include "server/store/payload_dir.hpp"
+#include "server/store/store.hpp"
+
+namespace uun::server {
+
+struct api_settings {
+    std::size_t max_body = 16 * 1024;
+    std::chrono::seconds poll_interval{86400};
+    std::size_t max_entries = 64;
+    trusted_proxies proxies;
+    bool debug = false;  // per-request log lines
+};
+
+// Routes by path alone (the query is ignored), for metrics labels too.
+route route_of(std::string_view target);
+
+class api {
+public:
+    api(store& entries_and_registry, payload_dir payloads, api_settings settings, metrics& counters,
+        const clock& time);
+
+    // The answer's status is counted in the metrics. The session sets the
+    // version, Content-Length, keep-alive and the Server header.
+    http_reply handle(const http_request& request, const boost::asio::ip::address& peer) noexcept;
+
+    metrics& counters() { return metrics_; }
+    bool debug() const { return settings_.debug; }
+
+private:
+    http_reply dispatch(route where, const http_request& request, const boost::asio::ip::address& peer);
+    http_reply poll(const http_request& request, const boost::asio::ip::address& peer);
+    http_reply report(const http_request& request);
+    http_reply payload(const http_request& request, std::string_view name);
+    http_reply metrics_page();
+    http_reply status_page();
+    http_reply store_failure(std::string_view what, const error& e);
+
+    store& store_;
+    payload_dir payloads_;
+    api_settings settings_;
+    metrics& metrics_;
+    const clock& clock_;
+};
+
+}  // namespace uun::server

@@ -1,0 +1,52 @@
+// Option parsing with Boost.Program_options (see header).
+#include "server/daemon/command_line.hpp"
+
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+namespace uun::server {
+
+namespace po = boost::program_options;
+
+namespace {
+
+po::options_description options(command_line& c)
+{
+    po::options_description d("Options");
+    d.add_options()
+        ("config,c", po::value(&c.config)->value_name("FILE"), "server.yaml to read (default /etc/uun/server.yaml)")
+        ("foreground,f", po::bool_switch(&c.foreground), "stay in the foreground and log to stderr")
+        ("sweep", po::bool_switch(&c.sweep), "remove registry rows not seen for registry.expire_after, print how many, exit")
+        ("help,h", po::bool_switch(&c.help), "show this help")
+        ("version,V", po::bool_switch(&c.version), "show the version");
+    return d;
+}
+
+}  // namespace
+
+result<command_line> parse_command_line(const std::vector<std::string>& args)
+{
+    command_line c;
+    auto desc = options(c);
+    try {
+        po::variables_map vm;
+        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        return fail(cat(e.what(), "\n", usage()));
+    }
+    return c;
+}
+
+std::string usage()
+{
+    command_line c;
+    std::ostringstream out;
+    out << "usage: uun-server [-c FILE] [-f] [--sweep]\n"
+           "The uun update server: HTTPS polls, payloads and reports from appliances.\n"
+        << options(c);
+    return out.str();
+}
+
+}  // namespace uun::server

@@ -1,0 +1,203 @@
+// Start, run and stop (see header). Stopping: the listeners close, idle
+// connections close, busy ones finish their answer; whatever is still open
+// after limits.request_timeout is cut.
+#include "server/daemon/http_server.hpp"
+
+#include <csignal>
+#include <exception>
+#include <thread>
+
+#include "lib/log.hpp"
+#include "lib/units.hpp"
+#include "server/daemon/registry_sweep.hpp"
+#include "uun_build_config.hpp"
+
+namespace uun::server {
+
+namespace net = boost::asio;
+
+result<std::unique_ptr<http_server>> http_server::prepare(const server_config& config)
+{
+    auto tls = make_tls_context(config.tls);
+    if (!tls)
+        return std::unexpected(tls.error());
+    auto server = std::make_unique<http_server>(config, *tls);
+    for (const auto& address : config.listen) {
+        auto l = listener::open(server->io_, address, *server->listener_env_);
+        if (!l)
+            return std::unexpected(l.error());
+        server->listeners_.push_back(std::move(*l));
+    }
+    if (server->listeners_.empty())
+        return fail("listen: no address to listen on");
+    return server;
+}
+
+http_server::http_server(const server_config& config, tls_context_ptr tls)
+    : config_(config), tls_(std::move(tls)),
+      listener_env_(std::make_unique<listener_env>(listener_env{tls_, nullptr, config.limits.max_connections})),
+      io_(static_cast<int>(worker_count())), signals_(io_, SIGTERM, SIGINT, SIGHUP), sweep_timer_(io_),
+      deadline_(io_)
+{
+}
+
+http_server::~http_server() = default;
+
+void http_server::before_fork()
+{
+    io_.notify_fork(net::execution_context::fork_prepare);
+}
+
+void http_server::after_fork_in_child()
+{
+    io_.notify_fork(net::execution_context::fork_child);
+}
+
+unsigned http_server::worker_count() const
+{
+    if (config_.limits.workers > 0)
+        return static_cast<unsigned>(config_.limits.workers);
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+int http_server::run(store& entries_and_registry, const clock& time, const std::function<void()>& ready)
+{
+    store_ = &entries_and_registry;
+    clock_ = &time;
+    auto proxies = trusted_proxies::from_list(config_.registry.trusted_proxies);
+    if (!proxies) {
+        log::error(proxies.error().message);
+        return 1;
+    }
+    api_settings settings;
+    settings.max_body = config_.limits.max_body;
+    settings.poll_interval = config_.poll.interval;
+    settings.max_entries = static_cast<std::size_t>(config_.poll.max_entries);
+    settings.proxies = std::move(*proxies);
+    settings.debug = config_.log.debug;
+    api_ = std::make_unique<api>(entries_and_registry, payload_dir(config_.store.payload_dir), std::move(settings),
+                                 metrics_, time);
+    session_limits limits;
+    limits.request_timeout = config_.limits.request_timeout;
+    limits.idle_timeout = config_.limits.idle_timeout;
+    limits.max_body = config_.limits.max_body;
+    limits.max_inflight = config_.limits.max_inflight;
+    limits.retry_after = static_cast<long>(config_.limits.retry_after.count());
+    session_env_ = std::make_unique<session_env>(
+        session_env{*api_, metrics_, limits, connections_, stopping_, [this] { on_drained(); }});
+    listener_env_->sessions = session_env_.get();
+
+    running_ = true;
+    for (auto& l : listeners_)
+        l->start();
+    wait_for_signal();
+    schedule_sweep(std::chrono::seconds(0));
+
+    std::string addresses;
+    for (const auto& l : listeners_)
+        addresses += (addresses.empty() ? "" : " ") + l->address();
+    unsigned workers = worker_count();
+    log::info(cat("uun-server ", UUN_VERSION, " started: listening on ", addresses, " with ", workers,
+                  workers == 1 ? " worker" : " workers", "; certificate ", describe_certificate(*tls_.current())));
+    ready();
+
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < workers; ++i)
+        threads.emplace_back([this] { work(); });
+    work();
+    for (auto& t : threads)
+        t.join();
+    running_ = false;
+    log::info(cat("uun-server stopped; ", metrics_.open_connections().load(), " connections were still open"));
+    return 0;
+}
+
+void http_server::work()
+{
+    for (;;) {
+        try {
+            io_.run();
+            return;
+        } catch (const std::exception& e) {
+            // A handler let an exception out: a bug, but not a reason to stop serving.
+            log::error(cat("internal error in a worker: ", e.what()));
+        } catch (...) {
+            log::error("internal error in a worker");
+        }
+    }
+}
+
+void http_server::wait_for_signal()
+{
+    signals_.async_wait([this](boost::system::error_code ec, int signal) {
+        if (ec)
+            return;
+        if (signal == SIGHUP)
+            reload();
+        else
+            begin_stop(signal);
+        wait_for_signal();
+    });
+}
+
+void http_server::reload()
+{
+    auto fresh = tls_.reload(config_.tls);
+    if (!fresh)
+        log::error(cat("SIGHUP: ", fresh.error().message, "; the certificate in use stays"));
+    else
+        log::info(cat("SIGHUP: reloaded the TLS certificate and key: ", describe_certificate(**fresh)));
+}
+
+void http_server::begin_stop(int signal)
+{
+    const char* name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (stopping_.exchange(true)) {
+        log::info(cat(name, " again: stopping now"));
+        io_.stop();
+        return;
+    }
+    auto open = metrics_.open_connections().load();
+    log::info(cat(name, ": stopping; no new connections, ", open, " open ones get up to ",
+                  format_duration(config_.limits.request_timeout), " to finish"));
+    for (auto& l : listeners_)
+        l->stop();
+    sweep_timer_.cancel();
+    for (auto& s : connections_.live())
+        s->stop();
+    if (metrics_.open_connections().load() == 0) {
+        io_.stop();
+        return;
+    }
+    deadline_.expires_after(config_.limits.request_timeout);
+    deadline_.async_wait([this](boost::system::error_code ec) {
+        if (ec)
+            return;
+        log::warning(cat("stop deadline reached; closing ", metrics_.open_connections().load(),
+                         " connections that are still open"));
+        io_.stop();
+    });
+}
+
+void http_server::on_drained()
+{
+    if (running_)
+        io_.stop();
+}
+
+void http_server::schedule_sweep(std::chrono::seconds after)
+{
+    sweep_timer_.expires_after(after);
+    sweep_timer_.async_wait([this](boost::system::error_code ec) {
+        if (ec || stopping_)
+            return;
+        auto outcome = sweep_expired(*store_, config_.registry.expire_after, clock_->now());
+        if (outcome)
+            log::info(describe(*outcome, config_.registry.expire_after));
+        else
+            log::error(outcome.error().message);
+        schedule_sweep(config_.registry.sweep_interval);
+    });
+}
+
+}  // namespace uun::server

@@ -1,0 +1,8 @@
+// uun-server: the vendor's HTTPS update server (server/API.md). Everything
+// but this line lives in the uun_daemon library, which the tests link too.
+#include "server/daemon/server_main.hpp"
+
+int main(int argc, char** argv)
+{
+    return uun::server::server_main(argc, argv);
+}

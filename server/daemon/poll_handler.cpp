@@ -1,0 +1,134 @@
+// POST /v1/poll (server/API.md): validate, record the appliance in the
+// registry (trust on first use of its token), select its entries and answer
+// with the stored envelopes spliced in as they were signed.
+#include "server/daemon/api.hpp"
+
+#include "lib/digest.hpp"
+#include "lib/log.hpp"
+
+namespace uun::server {
+
+namespace {
+
+// The X-Forwarded-For fields, joined as one list.
+std::string forwarded_for(const http_request& request)
+{
+    std::string out;
+    auto [first, last] = request.equal_range("X-Forwarded-For");
+    for (auto it = first; it != last; ++it) {
+        if (!out.empty())
+            out += ',';
+        out.append(it->value().data(), it->value().size());
+        if (out.size() > max_forwarded_for_bytes)
+            break;  // choose_client_address refuses it
+    }
+    return out;
+}
+
+appliance_record record_of(poll_request& p, std::string address)
+{
+    appliance_record a;
+    a.id = std::move(p.id);
+    a.address = std::move(address);
+    a.notify_recipient = std::move(p.notify_recipient);
+    a.notify_port = p.notify_port;
+    a.product = std::move(p.product);
+    a.version = std::move(p.version);
+    a.channels = std::move(p.channels);
+    a.last_seq = p.last_seq;
+    a.last_reason = std::string(to_string(p.reason));
+    return a;
+}
+
+std::string poll_answer(const entry_batch& batch, std::uint64_t head_seq, std::int64_t interval, bool registered,
+                        std::int64_t now)
+{
+    std::size_t size = 160;
+    for (const auto& e : batch.entries)
+        size += e.envelope.size() + 1;
+    std::string out;
+    out.reserve(size);
+    out += "{\"entries\":[";
+    for (std::size_t i = 0; i < batch.entries.size(); ++i) {
+        if (i != 0)
+            out += ',';
+        out += batch.entries[i].envelope;
+    }
+    out += "],\"more\":";
+    out += batch.more ? "true" : "false";
+    out += ",\"head_seq\":";
+    out += std::to_string(head_seq);
+    out += ",\"poll_interval\":";
+    out += std::to_string(interval);
+    out += ",\"registered\":";
+    out += registered ? "true" : "false";
+    out += ",\"server_time\":";
+    out += std::to_string(now);
+    out += '}';
+    return out;
+}
+
+}  // namespace
+
+http_reply api::poll(const http_request& request, const boost::asio::ip::address& peer)
+{
+    auto parsed = parse_poll_request(request.body(), settings_.max_body);
+    if (!parsed)
+        return error_reply(http::status::bad_request, parsed.error().message);
+    auto address = choose_client_address(peer, forwarded_for(request), settings_.proxies);
+    if (!address)
+        return error_reply(http::status::bad_request, address.error().message);
+    poll_reason reason = parsed->reason;
+    std::string token_hash = proto::sha256_hex(parsed->token);
+    appliance_record appliance = record_of(*parsed, std::move(*address));
+    std::int64_t now = clock_.now();
+
+    auto before = store_.find_appliance(appliance.id);
+    if (!before)
+        return store_failure("registry lookup", before.error());
+    auto recorded = store_.record_poll(appliance, token_hash, now);
+    if (!recorded)
+        return store_failure("registry update", recorded.error());
+    bool registered = *recorded == registration::recorded;
+
+    auto batch = store_.entries_for(appliance, appliance.last_seq, settings_.max_entries);
+    if (!batch)
+        return store_failure("entry selection", batch.error());
+    auto head = store_.head_seq();
+    if (!head)
+        return store_failure("log head", head.error());
+    if (registered && !batch->entries.empty()) {
+        std::vector<std::uint64_t> seqs;
+        seqs.reserve(batch->entries.size());
+        for (const auto& e : batch->entries)
+            seqs.push_back(e.entry.seq);
+        if (auto r = store_.mark_fetched(appliance.id, seqs, now); !r)
+            return store_failure("marking notified entries fetched", r.error());
+    }
+
+    metrics_.count_poll(reason);
+    const auto& old = *before;
+    if (!registered) {
+        metrics_.count_token_mismatch();
+        log::warning(cat("poll for appliance ", appliance.id, " from ", appliance.address,
+                         " carries a token that does not match its registry row; the row is kept"));
+    } else if (!old) {
+        metrics_.count_new_appliance();
+        log::info(cat("new appliance ", appliance.id, " at ", appliance.address, ", notify ",
+                      appliance.notify_recipient, " port ", appliance.notify_port, ", ", appliance.product, " ",
+                      appliance.version));
+    } else if (old->address != appliance.address || old->notify_recipient != appliance.notify_recipient ||
+               old->notify_port != appliance.notify_port) {
+        metrics_.count_moved_appliance();
+        log::info(cat("appliance ", appliance.id, " moved from ", old->address, " (notify ", old->notify_recipient,
+                      " port ", old->notify_port, ") to ", appliance.address, " (notify ",
+                      appliance.notify_recipient, " port ", appliance.notify_port, ")"));
+    }
+    if (settings_.debug)
+        log::debug(cat("poll ", appliance.id, " from ", appliance.address, " ", to_string(reason), " after seq ",
+                       appliance.last_seq, ": ", batch->entries.size(), " entries", batch->more ? " and more" : "",
+                       registered ? "" : " (not registered)"));
+    return json_reply(http::status::ok, poll_answer(*batch, *head, settings_.poll_interval.count(), registered, now));
+}
+
+}  // namespace uun::server

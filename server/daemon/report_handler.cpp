@@ -1,0 +1,52 @@
+// POST /v1/report (server/API.md): an appliance says it installed an entry
+// or failed to. Only the token the appliance id is bound to may report.
+#include "server/daemon/api.hpp"
+
+#include <algorithm>
+
+#include "lib/digest.hpp"
+#include "lib/log.hpp"
+
+namespace uun::server {
+
+http_reply api::report(const http_request& request)
+{
+    auto parsed = parse_report_request(request.body(), settings_.max_body);
+    if (!parsed)
+        return error_reply(http::status::bad_request, parsed.error().message);
+    auto matches = store_.token_matches(parsed->id, proto::sha256_hex(parsed->token));
+    if (!matches)
+        return store_failure("registry lookup", matches.error());
+    if (!*matches) {
+        auto known = store_.find_appliance(parsed->id);
+        if (!known)
+            return store_failure("registry lookup", known.error());
+        if (!*known)
+            return error_reply(http::status::not_found, cat("appliance ", parsed->id, " is not registered; poll first"));
+        return error_reply(http::status::forbidden,
+                           cat("the token does not match the one appliance ", parsed->id, " is bound to"));
+    }
+    auto head = store_.head_seq();
+    if (!head)
+        return store_failure("log head", head.error());
+    if (parsed->seq > *head)
+        return error_reply(http::status::bad_request, cat("'seq' ", parsed->seq, " is past the log head ", *head));
+
+    report_record r;
+    r.appliance_id = parsed->id;
+    r.seq = parsed->seq;
+    r.status = std::string(to_string(parsed->status));
+    r.detail = std::move(parsed->detail);
+    r.at = clock_.now();
+    if (auto ok = store_.record_report(r); !ok)
+        return store_failure("recording a report", ok.error());
+    if (settings_.debug) {
+        std::string one_line = r.detail;
+        std::replace_if(one_line.begin(), one_line.end(), [](char c) { return c == '\n' || c == '\t'; }, ' ');
+        log::debug(cat("report ", r.appliance_id, " seq ", r.seq, ": ", r.status, one_line.empty() ? "" : ": ",
+                       one_line));
+    }
+    return json_reply(http::status::ok, "{\"ok\":true}");
+}
+
+}  // namespace uun::server

@@ -1,0 +1,159 @@
+// Start-up order matters here: the certificate is loaded and the sockets
+// bound while errors still reach the terminal; then the process detaches
+// (without -f); only then is the store opened and are threads started.
+#include "server/daemon/server_main.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "lib/clock.hpp"
+#include "lib/log.hpp"
+#include "server/config/server_config.hpp"
+#include "server/daemon/background.hpp"
+#include "server/daemon/command_line.hpp"
+#include "server/daemon/http_server.hpp"
+#include "server/daemon/registry_sweep.hpp"
+#include "server/store/store.hpp"
+#include "uun_build_config.hpp"
+
+namespace uun::server {
+
+namespace {
+
+// Descriptors beyond the connections: listeners, the store, payload files, syslog.
+constexpr rlim_t spare_descriptors = 256;
+
+void say(const std::string& message)
+{
+    std::fprintf(stderr, "uun-server: %s\n", message.c_str());
+}
+
+// Where start-up errors go: the terminal, the waiting parent, and the log.
+class startup_reporter {
+public:
+    explicit startup_reporter(bool log_to_stderr) : log_to_stderr_(log_to_stderr) {}
+    void detached(background b) { detached_.emplace(std::move(b)); }
+
+    int failed(const std::string& message)
+    {
+        log::error(message);
+        if (detached_)
+            detached_->failed(message);
+        else if (!log_to_stderr_)
+            say(message);
+        return 1;
+    }
+
+    void ready()
+    {
+        if (detached_)
+            detached_->ready(log_to_stderr_);
+    }
+
+private:
+    bool log_to_stderr_;
+    std::optional<background> detached_;
+};
+
+void raise_descriptor_limit(std::int64_t max_connections)
+{
+    rlim_t want = static_cast<rlim_t>(overflow_ceiling(max_connections)) + spare_descriptors;
+    struct rlimit lim {};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= want)
+        return;
+    lim.rlim_cur = lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= want ? want : lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    if (lim.rlim_cur < want)
+        log::warning(cat("the open-file limit ", lim.rlim_cur, " is below the ", want,
+                         " that limits.max_connections needs; raise it (LimitNOFILE=) or lower max_connections"));
+}
+
+result<void> check_payload_dir(const std::string& dir)
+{
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        return fail(cat("store.payload_dir ", dir, ": no such directory"));
+    return {};
+}
+
+int sweep_once(const server_config& config)
+{
+    if (config.log.syslog)
+        log::open("uun-server", log::sink::syslog, config.log.debug);
+    auto opened = open_sqlite_store(config.store.sqlite);
+    if (!opened) {
+        say(opened.error().message);
+        return 1;
+    }
+    system_clock time;
+    auto outcome = sweep_expired(**opened, config.registry.expire_after, time.now());
+    if (!outcome) {
+        say(outcome.error().message);
+        return 1;
+    }
+    auto line = describe(*outcome, config.registry.expire_after);
+    std::printf("%s\n", line.c_str());
+    if (config.log.syslog)
+        log::info(line);
+    return 0;
+}
+
+}  // namespace
+
+int server_main(int argc, char** argv)
+{
+    auto command = parse_command_line(std::vector<std::string>(argv + 1, argv + argc));
+    if (!command) {
+        say(command.error().message);
+        return 2;
+    }
+    if (command->help) {
+        std::printf("%s", usage().c_str());
+        return 0;
+    }
+    if (command->version) {
+        std::printf("uun-server %s\n", UUN_VERSION);
+        return 0;
+    }
+    auto config = load_server_config(command->config, config_purpose::daemon);
+    if (!config) {
+        say(config.error().message);
+        return 1;
+    }
+    if (command->sweep)
+        return sweep_once(*config);
+
+    bool log_to_stderr = command->foreground || !config->log.syslog;
+    log::open("uun-server", log_to_stderr ? log::sink::stderr_stream : log::sink::syslog, config->log.debug);
+    startup_reporter report(log_to_stderr);
+    // A peer that vanishes mid-write must be an error code, not a signal.
+    std::signal(SIGPIPE, SIG_IGN);
+    raise_descriptor_limit(config->limits.max_connections);
+    if (auto ok = check_payload_dir(config->store.payload_dir); !ok)
+        return report.failed(ok.error().message);
+
+    auto server = http_server::prepare(*config);
+    if (!server)
+        return report.failed(server.error().message);
+    if (!command->foreground) {
+        (*server)->before_fork();
+        auto detached = background::detach();
+        if (!detached)
+            return report.failed(detached.error().message);
+        (*server)->after_fork_in_child();
+        report.detached(std::move(*detached));
+    }
+    auto opened = open_sqlite_store(config->store.sqlite);
+    if (!opened)
+        return report.failed(opened.error().message);
+    system_clock time;
+    return (*server)->run(**opened, time, [&report] { report.ready(); });
+}
+
+}  // namespace uun::server
