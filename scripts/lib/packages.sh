@@ -34,9 +34,9 @@ uun_ensure_packages() {
   # Debian's postfix asks how to configure itself; uun runs private instances.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   local log=/tmp/uun-apt.log
-  apt-get update -q >"$log" 2>&1 || { cat "$log" >&2; echo "uun: apt-get update failed" >&2; return 1; }
+  apt-get -o DPkg::Lock::Timeout=900 update -q >"$log" 2>&1 || { cat "$log" >&2; echo "uun: apt-get update failed" >&2; return 1; }
   # shellcheck disable=SC2086
-  apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1 || {
+  apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing >>"$log" 2>&1 || {
     tail -20 "$log" >&2
     echo "uun: apt-get install failed for: $missing (log: $log)" >&2
     return 1
