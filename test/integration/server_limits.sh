@@ -6,7 +6,7 @@
 # an in-flight download finish, exits 0 and leaves nothing running; without
 # -f it detaches once it is ready, and reports start-up errors first.
 set -u
-. "$(dirname "$0")/server_world.bash"
+. "$(dirname "$0")/../lib/server_world.bash"
 
 make_world 127.0.1.2
 port=$(free_port 127.0.1.2)
