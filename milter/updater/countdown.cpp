@@ -56,10 +56,10 @@ countdown::due countdown::next(bool triggers_pending) const
     std::int64_t periodic_at = std::max(next_periodic_, not_before_);
     if (!triggers_pending || !urgent_at_)
         return {periodic_at, poll_reason::periodic};
+    // A periodic poll due before the window ends serves the waiting triggers:
+    // it is the urgent poll, made early, and the server is told so.
     std::int64_t urgent_at = std::max(*urgent_at_, not_before_);
-    if (urgent_at <= periodic_at)
-        return {urgent_at, poll_reason::urgent};
-    return {periodic_at, poll_reason::periodic};
+    return {std::min(urgent_at, periodic_at), poll_reason::urgent};
 }
 
 void countdown::on_success(std::int64_t now, poll_reason reason, std::optional<std::chrono::seconds> server_interval)

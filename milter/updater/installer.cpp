@@ -21,6 +21,15 @@ namespace {
 
 constexpr std::size_t max_detail = 512;  // server/API.md: report detail
 
+// Hook output without the line end and white space it usually ends in, so a
+// log line or report does not end in a stray space.
+std::string_view without_trailing_space(std::string_view text)
+{
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ' || text.back() == '\t'))
+        text.remove_suffix(1);
+    return text;
+}
+
 std::string base_name(const std::string& path)
 {
     return path.substr(path.find_last_of('/') + 1);
@@ -149,9 +158,10 @@ install_outcome installer::install(const channel_config& channel, const std::str
     if (!channel.hook.empty()) {
         environment env{{"UUN_SEQ", std::to_string(seq)}, {"UUN_FILE", file}, {"UUN_CHANNEL", channel.name}};
         auto hook = run_hook(channel.hook, env, channel.hook_timeout);
+        std::string_view said = without_trailing_space(hook.output);
         if (!hook.ok()) {
             out.status = install_status::hook_failed;
-            std::string output = printable(hook.output, max_detail);
+            std::string output = printable(said, max_detail);
             out.detail = printable(cat("hook ", channel.hook.front(), " ", hook.why,
                                        output.empty() ? "" : ": ", output),
                                    max_detail);
@@ -161,8 +171,8 @@ install_outcome installer::install(const channel_config& channel, const std::str
                 out.detail = cat(out.detail, "; and ", restored.error().message);
                 return out;
             }
-        } else if (!hook.output.empty()) {
-            log::info(cat("channel ", channel.name, ": hook said: ", printable(hook.output, max_detail)));
+        } else if (!said.empty()) {
+            log::info(cat("channel ", channel.name, ": hook said: ", printable(said, max_detail)));
         }
     }
     state.last_seq = seq;

@@ -7,7 +7,7 @@
 # reports; the error statuses of API.md; metrics, status page, healthz;
 # garbage and stalled clients do not stop the next client being served.
 set -u
-. "$(dirname "$0")/server_world.bash"
+. "$(dirname "$0")/../lib/server_world.bash"
 
 make_world 127.0.1.1
 port=$(free_port 127.0.1.1)

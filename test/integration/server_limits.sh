@@ -6,7 +6,7 @@
 # an in-flight download finish, exits 0 and leaves nothing running; without
 # -f it detaches once it is ready, and reports start-up errors first.
 set -u
-. "$(dirname "$0")/server_world.bash"
+. "$(dirname "$0")/../lib/server_world.bash"
 
 make_world 127.0.1.2
 port=$(free_port 127.0.1.2)
@@ -115,7 +115,35 @@ python3 -c 'import os,sys; sys.stdout.buffer.write(os.urandom(6 << 20))' >"$work
 read -r _ big_sha _ < <(seed av "$work/big.bin")
 write_config "$work/inflight.yaml" "limits: {max_inflight: 1, retry_after: 3s, request_timeout: 20s}"
 start_server "$work/inflight.yaml"
-api --limit-rate 1M -o "$work/download.bin" "/v1/payloads/$big_sha" &
+# A client that reads 1 MiB/s through a fixed 64 KiB receive buffer: with
+# curl --limit-rate, loopback's buffer autotuning sometimes took the whole
+# payload at once and the request was no longer in flight.
+python3 - "$server_ip" "$port" "$work/tls/ca.pem" "/v1/payloads/$big_sha" "$work/download.bin" <<'PY' &
+import socket, ssl, sys, time
+ip, port, ca, path, out = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+raw = socket.socket()
+raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+raw.bind(("127.0.1.36", 0))
+raw.connect((ip, port))
+s = ssl.create_default_context(cafile=ca).wrap_socket(raw, server_hostname=ip)
+s.sendall(f"GET {path} HTTP/1.1\r\nHost: {ip}\r\nConnection: close\r\n\r\n".encode())
+data = b""
+while b"\r\n\r\n" not in data:
+    data += s.recv(4096)
+head, body = data.split(b"\r\n\r\n", 1)
+length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+start, got = time.monotonic(), 0
+with open(out, "wb") as f:
+    while got < length:
+        f.write(body)
+        f.flush()
+        got += len(body)
+        time.sleep(max(0, got / (1 << 20) - (time.monotonic() - start)))
+        body = s.recv(16384) if got < length else b""
+        if not body:
+            break
+sys.exit(0 if head.startswith(b"HTTP/1.1 200") and got == length else 1)
+PY
 download=$!
 helper_pids+=($download)
 check "a slow download is under way" wait_for 10 sh -c "[ -s '$work/download.bin' ]"

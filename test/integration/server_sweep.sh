@@ -4,7 +4,7 @@
 # `uun-server --sweep` does the same once, printing how many rows went.
 # Rows are made old by writing last_seen with sqlite3.
 set -u
-. "$(dirname "$0")/server_world.bash"
+. "$(dirname "$0")/../lib/server_world.bash"
 
 make_world 127.0.1.3
 port=$(free_port 127.0.1.3)

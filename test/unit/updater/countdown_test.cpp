@@ -132,6 +132,21 @@ TEST_CASE("triggers within the coalescing window make one urgent poll")
     CHECK(c.next(false).at == t0 + 86400);
 }
 
+TEST_CASE("a periodic poll due inside the coalescing window serves the triggers and is urgent")
+{
+    seeded_source random(1);
+    countdown c(settings(0), random);
+    c.start(t0, std::nullopt);  // a new appliance: its first poll is due at once
+    c.on_trigger(t0);           // and a trigger waited in the spool from before the start
+    auto due = c.next(true);
+    CHECK(due.at == t0);
+    CHECK(due.reason == poll_reason::urgent);
+    c.on_success(t0, poll_reason::urgent, std::nullopt);
+    // It counted as the periodic poll too.
+    CHECK(c.next(false).at == t0 + 86400);
+    CHECK(c.next(false).reason == poll_reason::periodic);
+}
+
 TEST_CASE("reset_countdown_on_urgent false: an urgent poll leaves the periodic poll where it was")
 {
     seeded_source random(1);

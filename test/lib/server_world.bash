@@ -1,7 +1,9 @@
-# Sourced by test/integration/server_*.sh (not a suite itself: scripts/test
-# runs *.sh only): a temp dir with a test CA, a server certificate, a
-# publisher key, a store seeded through uun-test-seed, and helpers to start,
-# query and stop uun-server. Everything lives in $work and goes in the EXIT trap.
+# Sourced by test/integration/server_*.sh and test/updater/updater_world.bash
+# (not a suite itself: scripts/test runs *.sh only): a temp dir with a test CA,
+# a server certificate, a publisher key, a store seeded through uun-test-seed,
+# and helpers to start, query and stop uun-server. Everything lives in $work
+# and goes in the EXIT trap. Set WORLD_NAME (the temp dir's prefix) and
+# client_ip (where api's curl comes from) before sourcing to change them.
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
 . "$UUN_SRC/test/lib/testlib.sh"
@@ -9,7 +11,7 @@
 SERVER=$UUN_BUILD/server/daemon/uun-server
 SEED=$UUN_BUILD/test/tools/uun-test-seed
 
-work=$(mktemp -d /tmp/uun-server-test.XXXXXX)
+work=$(mktemp -d "/tmp/${WORLD_NAME:-uun-server-test}.XXXXXX")
 server_pid=""
 helper_pids=()
 
@@ -67,7 +69,7 @@ seed() {
 server_url() { echo "https://$server_ip:$port"; }
 
 # api [curl options...] PATH-OR-URL: curl against the server from $client_ip, verifying the test CA.
-client_ip=127.0.1.100
+client_ip=${client_ip:-127.0.1.100}
 api() {
   local args=("$@") last=$(($# - 1))
   case "${args[$last]}" in
