@@ -1,6 +1,6 @@
 // Resumable, verified payload download (see header). A resumed download that
-// goes wrong is started once more from zero before anything is refused, so
-// a damaged partial file never costs an update.
+// goes wrong is started once more from zero before a mismatch is reported,
+// so a damaged partial file is never blamed on the server.
 #include "milter/updater/downloader.hpp"
 
 #include "lib/digest.hpp"
@@ -139,7 +139,7 @@ attempt try_download(http_transport& transport, const std::string& path, const p
         auto done = transport.perform(request, sink);
         ::close(fd);
         if (sink.trouble() == problem::refuse && !resumed)
-            return {{download_status::refused, "", sink.trouble_text(), {}}, false};
+            return {{download_status::mismatch, "", sink.trouble_text(), {}}, false};
         if (sink.trouble() == problem::refuse || sink.trouble() == problem::restart)
             return {{download_status::transient, "", sink.trouble_text(), {}}, true};
         if (sink.error_status()) {
@@ -170,7 +170,7 @@ attempt try_download(http_transport& transport, const std::string& path, const p
         if (resumed)
             return {{download_status::transient, "", why, {}}, true};
         ::unlink(path.c_str());
-        return {{download_status::refused, "", why, {}}, false};
+        return {{download_status::mismatch, "", why, {}}, false};
     }
     return {{download_status::complete, path, "", {}}, false};
 }

@@ -1,8 +1,9 @@
 // Fetches an entry's payload (GET /v1/payloads/<sha256>) into
 // state_dir/partial/<sha256>, resuming an interrupted download with Range,
 // and checks its size and sha256 against the signed entry. Called by the
-// poll cycle. The outcome says whether to try again later (transient) or to
-// refuse the entry for good (the server's bytes are not the signed ones).
+// poll cycle. The outcome says whether to try again later (transient) or that
+// the server's bytes are not the signed ones (mismatch: reported, and tried
+// again later too, since the entry itself is authentic and must not be lost).
 #pragma once
 
 #include <chrono>
@@ -15,7 +16,7 @@
 
 namespace uun::updater {
 
-enum class download_status { complete, transient, refused };
+enum class download_status { complete, transient, mismatch };
 
 struct download_outcome {
     download_status status = download_status::transient;

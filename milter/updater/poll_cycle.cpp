@@ -180,14 +180,15 @@ poll_cycle::step poll_cycle::handle_entry(const proto::update_entry& entry, upda
             out.retry_after = download.retry_after;
         return step::stop;
     }
-    if (download.status == download_status::refused) {
-        log::error(cat(what, ": refused: ", download.detail));
+    if (download.status == download_status::mismatch) {
+        // The entry is signed, so the update is real; only the server's copy
+        // is wrong. Skipping it would lose the update: report it so the
+        // vendor sees it, keep last_seq, and try again after a backoff.
+        log::error(cat(what, ": not installed, trying later: ", download.detail));
         ++out.problems;
         forget_partial(entry);
-        if (!advance(state, entry.seq, out))
-            return step::stop;
         report(token, entry.seq, false, download.detail, out);
-        return step::next;
+        return step::stop;
     }
 
     auto installed = installer_.install(*channel, download.path, entry.sha256, entry.seq, state);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # uun-updater --once against a real uun-server (127.0.4.2) whose store and
 # payload directory have been tampered with: payload bytes changed after
-# publishing (refused for good, reported failed), a payload cut short (the
+# publishing (not installed, reported failed, tried again later and installed
+# once the server has the signed bytes again), a payload cut short (the
 # server's 500 is transient: tried again, installed once repaired), an entry
 # signed by an unknown key, old signed entries replayed under new seqs, and
 # an envelope whose payload was edited to point at another file. None of
@@ -43,13 +44,20 @@ run_once gw-h
 check_eq "tampered payload: --once exits 1" "$once_rc" "1"
 check "tampered payload: av.db is still version 1" cmp -s "$work/av-1.db" "$gw/files/av.db"
 check_contains "tampered payload: the log says why" "$(cat "$gw/once.log")" \
-  "error: seq 2 (av/av-2.db, 100000 bytes): refused: sha256 of the downloaded payload is $bad_sha, the signed entry says $sha2"
+  "error: seq 2 (av/av-2.db, 100000 bytes): not installed, trying later: sha256 of the downloaded payload is $bad_sha, the signed entry says $sha2"
 check_eq "tampered payload: reported failed with the reason" "$(report_of gw-h 2)" \
   "failed|sha256 of the downloaded payload is $bad_sha, the signed entry says $sha2"
-check_eq "tampered payload: refused for good (last_seq 2)" "$(installed_seq gw-h)" "2"
+check_eq "tampered payload: the signed update stays pending (last_seq 1)" "$(installed_seq gw-h)" "1"
 check_eq "tampered payload: no hook ran" "$(hooks_run)" "1"
 check_eq "tampered payload: the bad download is not kept" "$(ls -A "$gw/state/partial")" ""
 check "tampered payload: nothing was written beside av.db" sh -c "! ls -A '$gw/files' | grep -q uun-new"
+run_once gw-h
+check_eq "tampered payload: the next run tries again and refuses again" "$once_rc $(installed_seq gw-h)" "1 1"
+cp "$work/av-2.db" "$work/payloads/$sha2"
+run_once gw-h
+check_eq "once the server has the signed bytes again, seq 2 installs" "$once_rc $(installed_seq gw-h)" "0 2"
+check "  av.db is version 2" cmp -s "$work/av-2.db" "$gw/files/av.db"
+check_eq "  and the report says installed" "$(report_of gw-h 2 | cut -d'|' -f1)" "installed"
 
 # ---- a payload cut short on the server: transient, then repaired -------------------
 printf 'av signatures, version 3\n' >"$work/av-3.db"
@@ -62,7 +70,7 @@ check_contains "short payload: the server's 500 is logged, to be tried later" "$
   "seq 3 (av/av-3.db, 25 bytes): download failed, trying later: payload ${sha3:0:12}: the server answered HTTP 500: the payload file does not match the index"
 check_contains "  and on the server too" "$(cat "$work/server.log")" \
   "payloads/$sha3: payload file is 10 bytes, the index says 25"
-check "short payload: av.db is still version 1" cmp -s "$work/av-1.db" "$gw/files/av.db"
+check "short payload: av.db is still version 2" cmp -s "$work/av-2.db" "$gw/files/av.db"
 check_eq "short payload: last_seq stays 2" "$(installed_seq gw-h)" "2"
 check_eq "short payload: nothing reported for seq 3" "$(report_of gw-h 3)" ""
 cp "$work/av-3.db" "$work/payloads/$sha3"
@@ -151,8 +159,8 @@ run_once gw-h
 check "after all that, seq 9 installs" cmp -s "$work/av-9.db" "$gw/files/av.db"
 check_eq "  last_seq 9" "$(installed_seq gw-h)" "9"
 check "  av.db.uun-prev is version 5" cmp -s "$work/av-5.db" "$gw/files/av.db.uun-prev"
-check_eq "  the hook ran for seqs 1, 3, 5 and 9 only" "$(cut -d' ' -f1 "$gw/hook.log" | tr '\n' ' ')" \
-  "seq=1 seq=3 seq=5 seq=9 "
+check_eq "  the hook ran for seqs 1, 2 (once repaired), 3, 5 and 9 only" "$(cut -d' ' -f1 "$gw/hook.log" | tr '\n' ' ')" \
+  "seq=1 seq=2 seq=3 seq=5 seq=9 "
 
 if [ "$UUN_FAILED" -gt 0 ]; then
   for f in "$gw/updater.log" "$work/server.log"; do
