@@ -99,7 +99,7 @@ YAML
   requests0=$(curl -s --cacert "$work/tls/ca.pem" "https://$SERVER_IP:$port/metrics" \
     | awk '/^uun_http_requests_total/ { s += $2 } END { print s + 0 }')
   sent0=$(grep -c 'status=sent' "$pf/maillog")
-  c0=$(cpu_ticks "$server_pid") sim0=$(cpu_ticks "$sim_pid") busy0=$(machine_busy_ticks)
+  c0=$(cpu_ticks "$server_pid") sim0=$(cpu_ticks "$sim_pid") busy0=$(machine_busy_ticks) pf0=$(postfix_cpu_ticks "$pf")
   # Sample uun-server's CPU every half second while the fleet updates.
   ( prev=$c0; prev_t=$(now_s)
     while sleep 0.5; do
@@ -111,8 +111,11 @@ YAML
   bench_pids+=("$sampler")
 
   t0=$(now_s)
-  "$PUBLISH" -c "$w/server.yaml" --channel av --urgent "$work/signatures.db" >"$w/publish.out" 2>&1
+  TIMEFORMAT='%U %S'
+  { time "$PUBLISH" -c "$w/server.yaml" --channel av --urgent "$work/signatures.db" >"$w/publish.out" 2>&1; } \
+    2>"$w/publish.time"
   publish_rc=$?
+  publish_cpu=$(awk '{ print $1 + $2 }' "$w/publish.time")
   t_handoff=$(now_s)
   check_eq "uun-publish --urgent exits 0 ($n)" "$publish_rc" "0"
   sed 's/^/#   /' "$w/publish.out" | tail -3
@@ -122,7 +125,7 @@ YAML
   postfix_wait_empty "$pf" 60
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
-  c1=$(cpu_ticks "$server_pid") sim1=$(cpu_ticks "$sim_pid") busy1=$(machine_busy_ticks)
+  c1=$(cpu_ticks "$server_pid") sim1=$(cpu_ticks "$sim_pid") busy1=$(machine_busy_ticks) pf1=$(postfix_cpu_ticks "$pf")
   requests1=$(curl -s --cacert "$work/tls/ca.pem" "https://$SERVER_IP:$port/metrics" \
     | awk '/^uun_http_requests_total/ { s += $2 } END { print s + 0 }')
   sent1=$(grep -c 'status=sent' "$pf/maillog")
@@ -137,7 +140,8 @@ YAML
   first_row=0
   python3 "$BENCH_LIB/fleet_row.py" "$n" "$events" "$t0" "$t_handoff" "$t_end" "$reg0" "$reg1" \
     "$((requests1 - requests0))" "$((sent1 - sent0))" "$(ticks_to_s $((c1 - c0)))" "$peak" "$w/cpu.samples" \
-    "$(getconf CLK_TCK)" "$(ticks_to_s $((sim1 - sim0)))" "$(ticks_to_s $((busy1 - busy0)))" >>"$rows" || exit 1
+    "$(getconf CLK_TCK)" "$(ticks_to_s $((sim1 - sim0)))" "$(ticks_to_s $((busy1 - busy0)))" \
+    "$(ticks_to_s $((pf1 - pf0)))" "$publish_cpu" >>"$rows" || exit 1
   rm -rf "${shm:?}/n$n"
 done
 echo "]" >>"$rows"

@@ -87,6 +87,17 @@ tree_cpu_ticks() {
   echo "$total"
 }
 
+# postfix_cpu_ticks DIR: CPU ticks of a Postfix instance so far: master, its
+# children alive now, and those it has reaped (cutime/cstime).
+postfix_cpu_ticks() {
+  local master total p
+  master=$(postfix_master_pid "$1")
+  [ -n "$master" ] || { echo 0; return; }
+  total=$(awk '{ sub(/^[^)]*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$master/stat" 2>/dev/null || echo 0)
+  for p in $(ps -o pid= --ppid "$master"); do total=$((total + $(cpu_ticks "$p"))); done
+  echo "$total"
+}
+
 # machine_busy_ticks: non-idle clock ticks of all CPUs so far (everyone's work).
 machine_busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 

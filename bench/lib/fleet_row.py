@@ -4,13 +4,13 @@ simulator's event file ("<unix ms> <event> <index>" lines) and what
 bench/fleet.sh measured around it.
 
 Usage: fleet_row.py N EVENTS T_PUBLISH T_HANDOFF T_END T_REG0 T_REG1 REQUESTS MAILS CPU_S PEAK_KIB SAMPLES HZ
-                   SIM_CPU_S MACHINE_BUSY_S"""
+                   SIM_CPU_S MACHINE_BUSY_S POSTFIX_CPU_S PUBLISH_CPU_S"""
 import json
 import math
 import sys
 
 (n, events, t0, t_handoff, t_end, reg0, reg1, requests, mails, cpu_s, peak_kib, samples, hz, sim_cpu_s,
- busy_s) = sys.argv[1:16]
+ busy_s, postfix_cpu_s, publish_cpu_s) = sys.argv[1:18]
 n, t0 = int(n), float(t0)
 counts, installed, notified = {}, {}, {}
 for line in open(events):
@@ -49,6 +49,8 @@ row = dict(
     poll_failures=counts.get("poll_failed", 0),
     server_cpu_s=float(cpu_s),
     simulator_cpu_s=float(sim_cpu_s),
+    postfix_cpu_s=float(postfix_cpu_s),
+    publish_cpu_s=float(publish_cpu_s),
     machine_busy_cpu_s=float(busy_s),  # both cores, everything that ran (other users too)
     publish_to_end_s=round(float(t_end) - t0, 1),
     server_peak_cpu_percent=round(peak_cpu),
