@@ -21,10 +21,13 @@ openssl genpkey -algorithm ed25519 -out "$work/publisher.key" 2>/dev/null || exi
 openssl pkey -in "$work/publisher.key" -pubout -out "$work/publisher.pub" 2>/dev/null || exit 1
 mkdir -p "$work/payloads"
 head -c $((payload_kib * 1024)) /dev/urandom >"$work/big.db"
-read -r seq sha size < <("$SEED" add --store "$work/store.db" --payloads "$work/payloads" --key "$work/publisher.key" \
-  --channel av --file "$work/big.db" --urgent) || exit 1
+printf 'first signatures\n' >"$work/small.db"
+# seq 1, small: what the updater's first (periodic) poll installs. The big
+# urgent entry comes after that, and a trigger makes the updater fetch it.
+"$SEED" add --store "$work/store.db" --payloads "$work/payloads" --key "$work/publisher.key" \
+  --channel av --file "$work/small.db" >/dev/null || exit 1
 python3 "$BENCH_LIB/registry.py" seed "$work/store.db" "$appliances" >/dev/null || exit 1
-python3 "$BENCH_LIB/registry.py" bodies "$appliances" "$seq" "$work/bodies.txt" || exit 1
+python3 "$BENCH_LIB/registry.py" bodies "$appliances" 1 "$work/bodies.txt" || exit 1
 port=$(free_port "$SERVER_IP")
 cat >"$work/server.yaml" <<YAML
 listen: ["$SERVER_IP:$port"]
@@ -36,6 +39,18 @@ bench_spawn "$work/server.log" "$SERVER" -f -c "$work/server.yaml"
 server_pid=$spawned
 wait_for 20 sh -c "curl -s --cacert $work/tls/ca.pem https://$SERVER_IP:$port/healthz | grep -q ok" \
   || { echo "uun-server did not start:"; tail -20 "$work/server.log"; exit 1; }
+# VmHWM counts shared library pages too; the private part (RssAnon) has no
+# kernel peak, so it is sampled.
+anon_sampler() {  # anon_sampler PID OUT: the highest RssAnon (KiB) seen, in OUT
+  local max=0 v
+  while kill -0 "$1" 2>/dev/null; do
+    v=$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status" 2>/dev/null)
+    [ -n "$v" ] && [ "$v" -gt "$max" ] && max=$v && echo "$max" >"$2"
+    sleep 0.05
+  done
+}
+anon_sampler "$server_pid" "$work/server.anon" &
+bench_pids+=($!)
 
 for close in 1 0; do
   BENCH_BODIES=$work/bodies.txt BENCH_CLOSE=$close wrk -t 2 -c 32 -d "${duration}s" -s "$BENCH_LIB/poll.lua" \
@@ -62,7 +77,12 @@ channels:
 YAML
 bench_spawn "$u/log" "$UPDATER" -f -c "$u/updater.yaml"
 updater_pid=$spawned
+anon_sampler "$updater_pid" "$u/anon" &
+bench_pids+=($!)
 wait_for 20 grep -q 'running; next poll' "$u/log" || { echo "uun-updater did not start:"; cat "$u/log"; exit 1; }
+check "the first periodic poll installs seq 1" wait_for 60 grep -q "seq 1 .*installed as" "$u/log"
+read -r seq sha size < <("$SEED" add --store "$work/store.db" --payloads "$work/payloads" --key "$work/publisher.key" \
+  --channel av --file "$work/big.db" --urgent) || exit 1
 nonce=$(head -c 16 /dev/urandom | basenc --base64url | tr -d '=')
 printf 'seq=%s\nchannel=av\nnonce=%s\nqueue_id=BENCH\nreceived=%s\n' "$seq" "$nonce" "$(date +%s)" \
   >"$u/spool/.tmp" && mv "$u/spool/.tmp" "$u/spool/uun-$seq-$nonce"
@@ -72,12 +92,12 @@ t1=$(now_s)
 check "uun-updater installed the urgent payload" grep -q "seq $seq .*installed as" "$u/log"
 check_eq "the installed file is the payload" "$(sha256sum <"$u/av/signatures.db" | cut -d' ' -f1)" "$sha"
 echo "# uun-updater: trigger to installed $(seconds_between "$t0" "$t1") s for $payload_kib KiB"
-updater_peak=$(peak_rss_kb "$updater_pid")
-server_peak=$(peak_rss_kb "$server_pid")
+updater_peak=$(peak_rss_kb "$updater_pid") updater_anon=$(cat "$u/anon" 2>/dev/null || echo 0)
+server_peak=$(peak_rss_kb "$server_pid") server_anon=$(cat "$work/server.anon" 2>/dev/null || echo 0)
 bench_stop "$updater_pid"
 bench_stop "$server_pid"
 
 python3 "$BENCH_LIB/memory_report.py" "$BENCH_RESULTS" "$BENCH_SMOKE" "$appliances" "$payload_kib" \
-  "$updater_peak" "$server_peak" "$(machine_json)" | bench_json memory || exit 1
+  "$updater_peak" "$server_peak" "$updater_anon" "$server_anon" "$(machine_json)" | bench_json memory || exit 1
 python3 "$BENCH_LIB/table.py" "$BENCH_RESULTS/memory.json"
 bench_finish
