@@ -19,7 +19,9 @@ def show(path):
     print()
     for x in d.get("targets", []):
         print(f"- target {x['name']}: **{x['value']}** (want {x['want']}): {'met' if x['met'] else '**missed**'}")
-    if d.get("targets"):
+    for c in d.get("cpu_comparisons", []):
+        print(f"- {c['name']}: {c['value']}")
+    if d.get("targets") or d.get("cpu_comparisons"):
         print()
 
 

@@ -70,6 +70,23 @@ for mode in modes:
     v = ratio("uun-vendor-only", mode, "none")
     target(f"vendor-only/no milter, {mode}", v, ">= 0.98", v is not None and v >= 0.98)
 
+
+def cpu(config, mode):
+    rs = by.get((config, mode), [])
+    return median([r["milter_cpu_s"] / r["messages"] * 1e6 for r in rs]) if rs else None
+
+
+# The milter's own CPU per message does not depend on how busy the machine is
+# the way rates do: the same comparisons by CPU, for the record (no target).
+cpu_comparisons = []
+for mode in modes:
+    for sock in ("unix", "inet"):
+        for other in (f"null-{sock}", f"opendkim-{sock}"):
+            a, b = cpu(f"uun-{sock}", mode), cpu(other, mode)
+            if a and b:
+                cpu_comparisons.append(dict(name=f"{other} CPU / uun-{sock} CPU per message, {mode}",
+                                            value=round(b / a, 2)))
+
 peak = {}
 for a in rss_args:
     name, kib = a.split("=", 1)
@@ -82,6 +99,7 @@ out = dict(
     machine=machine,
     results=results,
     targets=targets,
+    cpu_comparisons=cpu_comparisons,
     peak_rss_kb=peak,
     table=dict(
         columns=["mode", "config", "msgs/s", "received/s", "ratio to none", "milter CPU us/msg", "all delivered"],

@@ -22,6 +22,8 @@ def show(path):
     for t in d.get("targets", []):
         mark = "met" if t["met"] else "MISSED"
         print(f"  target {t['name']}: {t['value']} (want {t['want']}): {mark}")
+    for c in d.get("cpu_comparisons", []):
+        print(f"  {c['name']}: {c['value']}")
     for note in d.get("notes", []):
         print(f"  note: {note}")
 
