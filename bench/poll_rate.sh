@@ -30,6 +30,8 @@ tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key}
 store: {sqlite: $work/store.db, payload_dir: $work/payloads}
 log: {syslog: false, debug: false}
 YAML
+# BENCH_SERVER_WORKERS=N: uun-server's limits.workers (default: one per core).
+[ -n "${BENCH_SERVER_WORKERS:-}" ] && echo "limits: {workers: $BENCH_SERVER_WORKERS}" >>"$work/server.yaml"
 
 # ---- nginx: the same certificate, a static file the size of a poll answer ------
 ng=$work/nginx
