@@ -19,6 +19,7 @@ namespace {
 
 const filter_context* context_ = nullptr;
 bool wants_body_ = false;
+milter_transport transport_ = milter_transport::unix_socket;
 
 struct connection {
     explicit connection(const filter_context& c) : session_(c) {}
@@ -53,7 +54,7 @@ connection* connection_of(SMFICTX* ctx)
             std::abort();
         }
         c = new connection(*context_);
-        c->negotiated_ = negotiate(0, 0, wants_body_);
+        c->negotiated_ = negotiate(0, 0, wants_body_, transport_);
         smfi_setpriv(ctx, c);
     }
     return c;
@@ -97,7 +98,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
 {
     return guarded("negotiate", [&] {
         auto* c = connection_of(ctx);
-        c->negotiated_ = negotiate(f0, f1, wants_body_);
+        c->negotiated_ = negotiate(f0, f1, wants_body_, transport_);
         *pf0 = c->negotiated_.actions;
         *pf1 = c->negotiated_.steps;
         *pf2 = 0;
@@ -174,9 +175,10 @@ void set_filter_context(const filter_context* context)
     context_ = context;
 }
 
-result<void> register_filter(bool wants_body)
+result<void> register_filter(bool wants_body, milter_transport transport)
 {
     wants_body_ = wants_body;
+    transport_ = transport;
     smfiDesc desc{};
     desc.xxfi_name = const_cast<char*>("uun-milter");
     desc.xxfi_version = SMFI_VERSION;

@@ -5,12 +5,14 @@
 #pragma once
 
 #include "lib/result.hpp"
+#include "milter/filter/negotiate.hpp"
 #include "milter/filter/session.hpp"
 
 namespace uun::milter {
 
-// smfi_register with our callbacks; before smfi_opensocket.
-result<void> register_filter(bool wants_body);
+// smfi_register with our callbacks; before smfi_opensocket. transport: the
+// kind of socket the MTA connects to (negotiate.hpp).
+result<void> register_filter(bool wants_body, milter_transport transport);
 
 // The context every connection's session uses; set before smfi_main and
 // left alone until it returns.

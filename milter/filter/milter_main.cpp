@@ -124,7 +124,7 @@ int run_milter(int argc, char** argv)
         return exit_ok;
     }
 
-    if (auto ok = register_filter(cfg.wants_body()); !ok)
+    if (auto ok = register_filter(cfg.wants_body(), transport_of(cfg.socket)); !ok)
         return fatal(ok.error().message, exit_failure);
     if (auto ok = clear_stale_socket(cfg.socket); !ok)
         return fatal(ok.error().message, exit_failure);

@@ -5,10 +5,19 @@
 
 namespace uun::milter {
 
-negotiation negotiate(unsigned long offered_actions, unsigned long offered_steps, bool wants_body)
+milter_transport transport_of(std::string_view socket_spec)
 {
-    unsigned long wanted = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOUNKNOWN |
-                           SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_SKIP;
+    return socket_spec.starts_with("inet:") || socket_spec.starts_with("inet6:") ? milter_transport::tcp
+                                                                                 : milter_transport::unix_socket;
+}
+
+negotiation negotiate(unsigned long offered_actions, unsigned long offered_steps, bool wants_body,
+                      milter_transport transport)
+{
+    unsigned long wanted =
+        SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NR_HDR | SMFIP_SKIP;
+    if (transport == milter_transport::unix_socket)
+        wanted |= SMFIP_NODATA;
     if (!wants_body)
         wanted |= SMFIP_NOBODY;
     negotiation n;

@@ -11,6 +11,12 @@ UUN_BUILD_PACKAGES=(
 UUN_PEER_PACKAGES=(
   postfix swaks miltertest curl openssl sqlite3 procps iproute2 python3 lua5.3
 )
+# bench/run: the anchors the benchmarks compare with (OpenDKIM, nginx), the
+# load generator (wrk) and the profilers. The smoke run (scripts/test) needs
+# only the first three. Their services are not started on install (see
+# uun_ensure_packages): Debian's nginx would listen on port 80 of every address.
+UUN_BENCH_SMOKE_PACKAGES=(opendkim nginx-light wrk)
+UUN_BENCH_PACKAGES=("${UUN_BENCH_SMOKE_PACKAGES[@]}" opendkim-tools valgrind linux-perf)
 
 uun_missing_packages() {
   local p missing=()
@@ -33,12 +39,19 @@ uun_ensure_packages() {
   export DEBIAN_FRONTEND=noninteractive
   # Debian's postfix asks how to configure itself; uun runs private instances.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  local log=/tmp/uun-apt.log
-  apt-get -o DPkg::Lock::Timeout=900 update -q >"$log" 2>&1 || { cat "$log" >&2; echo "uun: apt-get update failed" >&2; return 1; }
+  local log=/tmp/uun-apt.log rc=0 made_policy=""
+  # Packages with daemons (nginx, opendkim) must not start them: a policy-rc.d
+  # that says "no" (exit 101), unless the machine already has one.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && made_policy=1
+  fi
+  apt-get -o DPkg::Lock::Timeout=900 update -q >"$log" 2>&1 || { cat "$log" >&2; echo "uun: apt-get update failed" >&2; rc=1; }
   # shellcheck disable=SC2086
-  apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing >>"$log" 2>&1 || {
+  [ "$rc" -eq 0 ] && { apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends $missing >>"$log" 2>&1 || {
     tail -20 "$log" >&2
     echo "uun: apt-get install failed for: $missing (log: $log)" >&2
-    return 1
-  }
+    rc=1
+  }; }
+  [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
+  return "$rc"
 }

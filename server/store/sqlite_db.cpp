@@ -13,19 +13,32 @@ constexpr int busy_timeout_ms = 10000;  // uun-publish and uun-server share the 
 
 }  // namespace
 
-sqlite_statement::sqlite_statement(sqlite3* db, sqlite3_stmt* stmt, std::string origin)
-    : db_(db), stmt_(stmt), origin_(std::move(origin))
+sqlite_statement::sqlite_statement(sqlite_connection* connection, sqlite3_stmt* stmt,
+                                   sqlite_connection::statement_map::node_type node)
+    : connection_(connection), stmt_(stmt), node_(std::move(node))
 {
 }
 
 sqlite_statement::~sqlite_statement()
 {
-    if (stmt_ != nullptr)
+    if (stmt_ == nullptr)
+        return;
+    if (node_.empty()) {
         sqlite3_finalize(stmt_);
+        return;
+    }
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    node_.mapped() = stmt_;
+    auto back = connection_->idle.insert(std::move(node_));
+    if (!back.inserted) {  // the same text was lent out twice: keep one
+        sqlite3_finalize(back.node.mapped());
+        --connection_->cached;
+    }
 }
 
 sqlite_statement::sqlite_statement(sqlite_statement&& other) noexcept
-    : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)), origin_(std::move(other.origin_))
+    : connection_(other.connection_), stmt_(std::exchange(other.stmt_, nullptr)), node_(std::move(other.node_))
 {
 }
 
@@ -57,7 +70,7 @@ result<bool> sqlite_statement::step()
         return true;
     if (rc == SQLITE_DONE)
         return false;
-    return fail(cat(origin_, ": ", sqlite3_errmsg(db_)));
+    return fail(cat(connection_->path, ": ", sqlite3_errmsg(connection_->db)));
 }
 
 result<void> sqlite_statement::run()
@@ -94,17 +107,18 @@ bool sqlite_statement::is_null(int column) const
     return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-sqlite_db::sqlite_db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+sqlite_db::sqlite_db(std::unique_ptr<sqlite_connection> connection) : connection_(std::move(connection)) {}
 
 sqlite_db::~sqlite_db()
 {
-    if (db_ != nullptr)
-        sqlite3_close_v2(db_);
+    if (!connection_)
+        return;
+    for (auto& [sql, stmt] : connection_->idle)
+        sqlite3_finalize(stmt);
+    sqlite3_close_v2(connection_->db);
 }
 
-sqlite_db::sqlite_db(sqlite_db&& other) noexcept : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_))
-{
-}
+sqlite_db::sqlite_db(sqlite_db&& other) noexcept : connection_(std::move(other.connection_)) {}
 
 result<sqlite_db> sqlite_db::open(const std::string& path)
 {
@@ -118,36 +132,64 @@ result<sqlite_db> sqlite_db::open(const std::string& path)
     }
     sqlite3_busy_timeout(db, busy_timeout_ms);
     sqlite3_extended_result_codes(db, 1);
-    return sqlite_db(db, path);
+    auto connection = std::make_unique<sqlite_connection>();
+    connection->db = db;
+    connection->path = path;
+    return sqlite_db(std::move(connection));
 }
 
 result<void> sqlite_db::exec(const std::string& sql)
 {
     char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string why = err ? err : sqlite3_errmsg(db_);
+    sqlite3* db = connection_->db;
+    if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string why = err ? err : sqlite3_errmsg(db);
         sqlite3_free(err);
-        return fail(cat(path_, ": ", why));
+        return fail(cat(connection_->path, ": ", why));
     }
     return {};
 }
 
 result<sqlite_statement> sqlite_db::prepare(const std::string& sql)
 {
+    auto& c = *connection_;
+    if (auto it = c.idle.find(sql); it != c.idle.end()) {
+        sqlite3_stmt* stmt = it->second;
+        return sqlite_statement(&c, stmt, c.idle.extract(it));
+    }
+    bool keep = c.cached < max_cached_statements;
     sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK)
-        return fail(cat(path_, ": ", sqlite3_errmsg(db_)));
-    return sqlite_statement(db_, stmt, path_);
+    if (sqlite3_prepare_v3(c.db, sql.c_str(), static_cast<int>(sql.size()), keep ? SQLITE_PREPARE_PERSISTENT : 0,
+                           &stmt, nullptr) != SQLITE_OK)
+        return fail(cat(c.path, ": ", sqlite3_errmsg(c.db)));
+    if (!keep || stmt == nullptr)  // nullptr: the text held no statement
+        return sqlite_statement(&c, stmt, {});
+    ++c.cached;
+    sqlite_connection::statement_map scratch;
+    return sqlite_statement(&c, stmt, scratch.extract(scratch.emplace(sql, stmt).first));
 }
 
 std::int64_t sqlite_db::changes() const
 {
-    return sqlite3_changes64(db_);
+    return sqlite3_changes64(connection_->db);
 }
+
+namespace {
+
+// BEGIN, COMMIT and ROLLBACK as cached statements, like every other.
+result<void> run_cached(sqlite_db& db, const std::string& sql)
+{
+    auto st = db.prepare(sql);
+    if (!st)
+        return std::unexpected(st.error());
+    return st->run();
+}
+
+}  // namespace
 
 result<sqlite_transaction> sqlite_transaction::begin(sqlite_db& db)
 {
-    if (auto r = db.exec("BEGIN IMMEDIATE"); !r)
+    if (auto r = run_cached(db, "BEGIN IMMEDIATE"); !r)
         return std::unexpected(r.error());
     return sqlite_transaction(&db);
 }
@@ -155,14 +197,14 @@ result<sqlite_transaction> sqlite_transaction::begin(sqlite_db& db)
 sqlite_transaction::~sqlite_transaction()
 {
     if (db_ != nullptr)
-        (void)db_->exec("ROLLBACK");
+        (void)run_cached(*db_, "ROLLBACK");
 }
 
 sqlite_transaction::sqlite_transaction(sqlite_transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
 
 result<void> sqlite_transaction::commit()
 {
-    auto r = db_->exec("COMMIT");
+    auto r = run_cached(*db_, "COMMIT");
     if (r)
         db_ = nullptr;
     return r;

@@ -12,7 +12,7 @@ write_config "$work/milter.yaml" "$socket" "variants: {subject_marker: true, bod
 start_milter "$work/milter.yaml" "$work/milter.log" || { not_ok "uun-milter starts on $socket"; summary; exit 1; }
 ok "uun-milter starts on $socket"
 
-check "the body is negotiated when a body variant is on" mt "$socket" negotiation.lua -D want_body=1
+check "the body is negotiated when a body variant is on" mt "$socket" negotiation.lua -D want_body=1 -D tcp=1
 check "ordinary mail is still accepted at end of headers" mt "$socket" message.lua -D qid=NORMAL \
   -D h1n=Subject -D "h1v=Re: [UUN] is it on?" -D want=ACCEPT
 

@@ -22,7 +22,7 @@ constexpr unsigned long all_actions = SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDR
 
 TEST_CASE("with everything offered and no variants, only headers and end of headers remain")
 {
-    auto n = negotiate(all_actions, all_steps, false);
+    auto n = negotiate(all_actions, all_steps, false, milter_transport::unix_socket);
     CHECK(n.steps == (SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL | SMFIP_NORCPT | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
                       SMFIP_NODATA | SMFIP_NR_HDR | SMFIP_SKIP));
     CHECK((n.steps & (SMFIP_NOHDRS | SMFIP_NOEOH | SMFIP_HDR_LEADSPC | SMFIP_NR_EOH)) == 0);
@@ -32,9 +32,29 @@ TEST_CASE("with everything offered and no variants, only headers and end of head
     CHECK(n.symbol_list);
 }
 
+TEST_CASE("on a TCP socket the DATA step is kept, everything else is negotiated as on a unix socket")
+{
+    auto tcp = negotiate(all_actions, all_steps, false, milter_transport::tcp);
+    auto local = negotiate(all_actions, all_steps, false, milter_transport::unix_socket);
+    CHECK((tcp.steps & SMFIP_NODATA) == 0);
+    CHECK((tcp.steps & SMFIP_NR_DATA) == 0);  // answered, so Postfix's next packet is not held back
+    CHECK(tcp.steps == (local.steps & ~static_cast<unsigned long>(SMFIP_NODATA)));
+    CHECK(tcp.no_header_reply);
+    CHECK(tcp.symbol_list);
+}
+
+TEST_CASE("the socket spec tells TCP from a local socket")
+{
+    CHECK(transport_of("inet:8891@127.0.0.1") == milter_transport::tcp);
+    CHECK(transport_of("inet6:8891@[::1]") == milter_transport::tcp);
+    CHECK(transport_of("unix:/var/spool/postfix/uun/milter.sock") == milter_transport::unix_socket);
+    CHECK(transport_of("local:/run/uun.sock") == milter_transport::unix_socket);
+    CHECK(transport_of("") == milter_transport::unix_socket);
+}
+
 TEST_CASE("a body variant keeps the body")
 {
-    auto n = negotiate(all_actions, all_steps, true);
+    auto n = negotiate(all_actions, all_steps, true, milter_transport::unix_socket);
     CHECK((n.steps & SMFIP_NOBODY) == 0);
     CHECK((n.steps & SMFIP_NR_BODY) == 0);  // body callbacks may answer skip
     CHECK((n.steps & SMFIP_NOCONNECT) != 0);
@@ -56,7 +76,7 @@ TEST_CASE("only offered bits are requested")
     };
     for (const auto& r : rows) {
         INFO(std::string(r.label));
-        auto n = negotiate(r.actions, r.steps, false);
+        auto n = negotiate(r.actions, r.steps, false, milter_transport::unix_socket);
         CHECK(n.steps == r.want_steps);
         CHECK(n.no_header_reply == !r.header_reply_needed);
         CHECK_FALSE(n.symbol_list);

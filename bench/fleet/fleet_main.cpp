@@ -1,0 +1,422 @@
+// bench-fleet-sim: N simulated appliances in one process for the fleet
+// benchmark (bench/fleet.sh). Each has its own loopback address: port 25 on
+// it answers SMTP (smtp_fleet), each mail's X-UUN is checked with lib's
+// check_uun_header as uun-milter does, and a valid one makes that appliance
+// poll uun-server from its address with the updater's own code (curl
+// transport, poll protocol, DSSE verification, install into its temporary
+// directory, report). First every appliance registers with a periodic poll.
+// Events go to --events as "<unix ms> <event> <index>"; a summary goes to
+// stdout at SIGTERM. Exit 1 on a set-up failure, with the reason on stderr.
+#include <arpa/inet.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/fleet/smtp_fleet.hpp"
+#include "lib/clock.hpp"
+#include "lib/file_util.hpp"
+#include "lib/keyring.hpp"
+#include "lib/log.hpp"
+#include "lib/uun_header.hpp"
+#include "milter/updater/curl_transport.hpp"
+#include "milter/updater/poll_cycle.hpp"
+#include "milter/updater/state_store.hpp"
+#include "milter/updater/updater_config.hpp"
+
+using namespace uun;
+
+namespace {
+
+constexpr std::size_t max_appliances = 60000;  // 127.16.0.0/12 holds more, fds do not
+constexpr int max_threads = 256;
+constexpr std::int64_t clock_skew = 300;
+constexpr int listen_backlog = 64;
+constexpr rlim_t fd_reserve = 1024;  // curl, state files, logs
+
+struct options {
+    std::size_t count = 100;
+    std::string server;
+    std::string ca;
+    std::string key;
+    std::string work;
+    std::string events;
+    int threads = 16;
+    int port = 25;
+    std::string first = "127.16.0.1";
+};
+
+int usage()
+{
+    std::fprintf(stderr,
+                 "usage: bench-fleet-sim --count N --server URL --ca CA.pem --key PUB.pem --work DIR "
+                 "--events FILE [--threads T] [--port 25] [--first 127.16.0.1]\n");
+    return 2;
+}
+
+bool parse(int argc, char** argv, options& o)
+{
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string k = argv[i], v = argv[i + 1];
+        if (k == "--count")
+            o.count = std::stoul(v);
+        else if (k == "--server")
+            o.server = v;
+        else if (k == "--ca")
+            o.ca = v;
+        else if (k == "--key")
+            o.key = v;
+        else if (k == "--work")
+            o.work = v;
+        else if (k == "--events")
+            o.events = v;
+        else if (k == "--threads")
+            o.threads = std::stoi(v);
+        else if (k == "--port")
+            o.port = std::stoi(v);
+        else if (k == "--first")
+            o.first = v;
+        else
+            return false;
+    }
+    return argc % 2 == 1 && o.count > 0 && o.count <= max_appliances && !o.server.empty() && !o.ca.empty() &&
+           !o.key.empty() && !o.work.empty() && !o.events.empty() && o.threads > 0 && o.threads <= max_threads;
+}
+
+// Address i: first + i, skipping .0 and .255 in the last octet.
+std::vector<in_addr> addresses(const std::string& first, std::size_t count)
+{
+    in_addr a{};
+    ::inet_pton(AF_INET, first.c_str(), &a);
+    std::uint32_t h = ntohl(a.s_addr);
+    std::vector<in_addr> out;
+    while (out.size() < count) {
+        if ((h & 0xff) != 0 && (h & 0xff) != 0xff) {
+            in_addr x{};
+            x.s_addr = htonl(h);
+            out.push_back(x);
+        }
+        ++h;
+    }
+    return out;
+}
+
+std::string text_of(in_addr a)
+{
+    char s[INET_ADDRSTRLEN] = "";
+    ::inet_ntop(AF_INET, &a, s, sizeof s);
+    return s;
+}
+
+// Raises RLIMIT_NOFILE towards `want` (the hard limit too where allowed) and
+// returns the limit in force; fails when it is below `need`.
+result<rlim_t> raise_fd_limit(rlim_t need, rlim_t want)
+{
+    rlimit r{};
+    ::getrlimit(RLIMIT_NOFILE, &r);
+    if (r.rlim_max < want) {
+        rlimit higher{want, want};
+        if (::setrlimit(RLIMIT_NOFILE, &higher) == 0)
+            return want;
+    }
+    r.rlim_cur = std::min(want, r.rlim_max);
+    if (r.rlim_cur < need || ::setrlimit(RLIMIT_NOFILE, &r) != 0)
+        return fail(cat("RLIMIT_NOFILE: need ", need, " descriptors, the hard limit is ", r.rlim_max));
+    return r.rlim_cur;
+}
+
+class event_log {
+public:
+    explicit event_log(const std::string& path) : f_(std::fopen(path.c_str(), "a")) {}
+    ~event_log()
+    {
+        if (f_)
+            std::fclose(f_);
+    }
+    bool ok() const { return f_ != nullptr; }
+    void write(const char* what, std::size_t index)
+    {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+        std::lock_guard lock(mutex_);
+        std::fprintf(f_, "%lld %s %zu\n", static_cast<long long>(ms), what, index);
+        std::fflush(f_);
+    }
+
+private:
+    std::FILE* f_;
+    std::mutex mutex_;
+};
+
+struct appliance {
+    updater::updater_config config;
+    std::unique_ptr<updater::state_store> store;
+    updater::updater_state state;
+    std::string token;
+    std::set<std::string> nonces;   // replay cache (SMTP thread only)
+    std::atomic<bool> queued{false};
+};
+
+struct job {
+    std::size_t index;
+    updater::poll_reason reason;
+};
+
+class fleet {
+public:
+    fleet(const options& o, const proto::keyring& keys) : options_(o), keys_(keys), events_(o.events) {}
+
+    bool events_ok() const { return events_.ok(); }
+
+    result<void> build(const std::vector<in_addr>& addrs)
+    {
+        std::string tmpl = options_.work + "/template";
+        for (const char* d : {"", "/state", "/spool", "/av"})
+            ::mkdir((tmpl + d).c_str(), 0700);
+        std::string yaml = cat("server: ", options_.server, "\nca_file: ", options_.ca,
+                               "\nappliance: {id: fleet-0, product: mg-5000, version: 3.2.1}\n"
+                               "notify: {recipient: uun@fleet-0.fleet.test, port: ",
+                               options_.port, "}\ntrusted_keys: [", options_.key, "]\nstate_dir: ", tmpl,
+                               "/state\nspool_dir: ", tmpl, "/spool\npoll_interval: 24h\n",
+                               "channels:\n  av: {file: ", tmpl, "/av/signatures.db}\n");
+        auto parsed = updater::parse_updater_config(yaml, "fleet template");
+        if (!parsed)
+            return fail(parsed.error().message);
+        appliances_.resize(addrs.size());
+        for (std::size_t i = 0; i < addrs.size(); ++i) {
+            auto& a = appliances_[i];
+            a = std::make_unique<appliance>();
+            a->config = *parsed;
+            std::string id = cat("fleet-", i + 1);
+            std::string dir = cat(options_.work, "/", id);
+            ::mkdir(dir.c_str(), 0700);
+            ::mkdir((dir + "/av").c_str(), 0700);
+            a->config.appliance.id = id;
+            a->config.notify_recipient = cat("uun@", id, ".fleet.test");
+            a->config.source_address = text_of(addrs[i]);
+            a->config.state_dir = dir + "/state";
+            a->config.spool_dir = dir + "/spool";
+            a->config.channels["av"].file = dir + "/av/signatures.db";
+            a->store = std::make_unique<updater::state_store>(a->config.state_dir);
+            if (auto ok = a->store->prepare(); !ok)
+                return ok;
+            auto token = a->store->token();
+            if (!token)
+                return std::unexpected(token.error());
+            a->token = *token;
+        }
+        return {};
+    }
+
+    void start_workers()
+    {
+        for (int t = 0; t < options_.threads; ++t)
+            workers_.emplace_back([this] { work(); });
+    }
+
+    void stop_workers()
+    {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        wake_.notify_all();
+        for (auto& w : workers_)
+            w.join();
+    }
+
+    void enqueue(std::size_t index, updater::poll_reason reason)
+    {
+        if (appliances_[index]->queued.exchange(true))
+            return;  // one poll waiting is enough
+        {
+            std::lock_guard lock(mutex_);
+            jobs_.push_back({index, reason});
+        }
+        wake_.notify_one();
+    }
+
+    // Waits until every queued job is done.
+    void drain()
+    {
+        std::unique_lock lock(mutex_);
+        idle_.wait(lock, [this] { return jobs_.empty() && busy_ == 0; });
+    }
+
+    // The SMTP thread's view of a mail to appliance `index`.
+    void on_mail(std::size_t index, const std::string& value)
+    {
+        if (value.empty()) {
+            events_.write("mail_without_uun", index);
+            return;
+        }
+        auto check = proto::check_uun_header(value, keys_, clock_.now(), clock_skew);
+        if (check.verdict != proto::uun_verdict::valid) {
+            events_.write("bad_uun", index);
+            return;
+        }
+        auto& a = *appliances_[index];
+        if (!a.nonces.insert(check.header->claim.nonce).second) {
+            events_.write("replayed_uun", index);
+            return;
+        }
+        ++valid_uuns_;
+        events_.write("uun", index);
+        enqueue(index, updater::poll_reason::urgent);
+    }
+
+    std::uint64_t polls() const { return polls_; }
+    std::uint64_t poll_failures() const { return poll_failures_; }
+    std::uint64_t installs() const { return installs_; }
+    std::uint64_t valid_uuns() const { return valid_uuns_; }
+
+private:
+    void work()
+    {
+        system_clock clock;
+        for (;;) {
+            job j{};
+            {
+                std::unique_lock lock(mutex_);
+                wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+                if (stopping_)
+                    return;
+                j = jobs_.front();
+                jobs_.pop_front();
+                ++busy_;
+            }
+            poll(j, clock);
+            {
+                std::lock_guard lock(mutex_);
+                --busy_;
+            }
+            idle_.notify_all();
+        }
+    }
+
+    void poll(const job& j, const uun::clock& clock)
+    {
+        auto& a = *appliances_[j.index];
+        a.queued = false;
+        // One transport per poll: each appliance is its own host, so no connection is shared.
+        auto transport = updater::curl_transport::create(updater::curl_settings_from(a.config));
+        if (!transport) {
+            ++poll_failures_;
+            events_.write("poll_failed", j.index);
+            return;
+        }
+        updater::poll_cycle cycle(a.config, keys_, **transport, *a.store, clock);
+        auto out = cycle.run(j.reason, a.state, a.token);
+        ++polls_;
+        if (!out.complete || out.problems > 0) {
+            ++poll_failures_;
+            events_.write("poll_failed", j.index);
+        } else if (out.installed > 0) {
+            installs_ += static_cast<std::uint64_t>(out.installed);
+            events_.write("installed", j.index);
+        } else {
+            events_.write(j.reason == updater::poll_reason::urgent ? "polled_urgent" : "registered", j.index);
+        }
+    }
+
+    const options& options_;
+    const proto::keyring& keys_;
+    event_log events_;
+    system_clock clock_;
+    std::vector<std::unique_ptr<appliance>> appliances_;
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::condition_variable idle_;
+    std::deque<job> jobs_;
+    int busy_ = 0;
+    bool stopping_ = false;
+    std::atomic<std::uint64_t> polls_{0};
+    std::atomic<std::uint64_t> poll_failures_{0};
+    std::atomic<std::uint64_t> installs_{0};
+    std::atomic<std::uint64_t> valid_uuns_{0};
+};
+
+bench::smtp_fleet* smtp_ = nullptr;
+
+extern "C" void on_stop_signal(int)
+{
+    if (smtp_ != nullptr)
+        smtp_->stop();  // eventfd write: async-signal-safe
+}
+
+int die(const std::string& message)
+{
+    std::fprintf(stderr, "bench-fleet-sim: %s\n", message.c_str());
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    options o;
+    try {
+        if (!parse(argc, argv, o))
+            return usage();
+    } catch (const std::exception&) {
+        return usage();
+    }
+    std::signal(SIGPIPE, SIG_IGN);
+    log::open("fleet-sim", log::sink::stderr_stream, false);
+    // One listener per appliance, then SMTP connections, curl and files.
+    auto fd_limit = raise_fd_limit(static_cast<rlim_t>(o.count) + fd_reserve + 256,
+                                   static_cast<rlim_t>(o.count) + bench::max_smtp_connections + fd_reserve);
+    if (!fd_limit)
+        return die(fd_limit.error().message);
+    auto keys = proto::keyring::load({o.key});
+    if (!keys)
+        return die(keys.error().message);
+    auto addrs = addresses(o.first, o.count);
+    fleet f(o, *keys);
+    if (!f.events_ok())
+        return die(cat(o.events, ": cannot open"));
+    auto started = std::chrono::steady_clock::now();
+    if (auto ok = f.build(addrs); !ok)
+        return die(ok.error().message);
+    bench::smtp_fleet smtp(static_cast<std::size_t>(*fd_limit - o.count - fd_reserve));
+    if (auto ok = smtp.listen_all(addrs, o.port, listen_backlog); !ok)
+        return die(ok.error().message);
+    smtp_ = &smtp;
+    std::signal(SIGTERM, on_stop_signal);
+    std::signal(SIGINT, on_stop_signal);
+
+    f.start_workers();
+    for (std::size_t i = 0; i < addrs.size(); ++i)
+        f.enqueue(i, updater::poll_reason::periodic);
+    f.drain();
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("registered %zu appliances (%s to %s) in %.1f s, %llu poll failures\n", addrs.size(),
+                text_of(addrs.front()).c_str(), text_of(addrs.back()).c_str(), seconds,
+                static_cast<unsigned long long>(f.poll_failures()));
+    std::fflush(stdout);
+
+    auto ran = smtp.run([&](std::size_t index, const std::string& value) { f.on_mail(index, value); });
+    f.stop_workers();
+    std::printf("smtp sessions %llu, mails %llu, valid UUNs %llu, polls %llu, poll failures %llu, installs %llu\n",
+                static_cast<unsigned long long>(smtp.sessions()), static_cast<unsigned long long>(smtp.mails()),
+                static_cast<unsigned long long>(f.valid_uuns()), static_cast<unsigned long long>(f.polls()),
+                static_cast<unsigned long long>(f.poll_failures()), static_cast<unsigned long long>(f.installs()));
+    if (!ran)
+        return die(ran.error().message);
+    return 0;
+}
