@@ -51,11 +51,18 @@ WORLD_SERVER_PORT=8443
 WORLD_CLIENT_IP=$WORLD_NET.100
 WORLD_MILTER_PORT=8891
 WORLD_MILTER_TIMEOUTS="default_action=accept,connect_timeout=5s,command_timeout=10s"
-declare -A WORLD_PID=()   # "updater-a" -> pid, for every process the world started
+declare -A WORLD_PID=()   # "updater-a" -> pid of each process the world runs now
+WORLD_ALL_PIDS=()         # every pid it ever started or stopped, for world_leftovers
 WORLD_POSTFIX=()          # instance directories, stopped by world_destroy
 WORLD_APPLIANCES=()       # names, in the order they were made
 
 world_say() { echo "world: $*" >&2; }
+
+# world_track KEY PID: remember a process the world started.
+world_track() {
+  WORLD_PID[$1]=$2
+  WORLD_ALL_PIDS+=("$2")
+}
 
 # conf_derive SRC DEST KEY=VALUE...: SRC with those keys' values replaced.
 conf_derive() {
@@ -127,7 +134,7 @@ world_vendor_start() {
   postfix_start "$mta" || return 1
 
   "$UUN_SERVER_BIN" -f -c "$(world_server_config)" >>"$WORLD/vendor/server.log" 2>&1 &
-  WORLD_PID[server]=$!
+  world_track server $!
   if ! wait_for 20 world_server_healthy; then
     world_say "uun-server did not answer on $(world_server_url):"
     tail -20 "$WORLD/vendor/server.log" >&2
@@ -228,7 +235,7 @@ EOF
   # The inside mail server.
   mkdir -p "$(world_sink_dir "$name")" && chown postfix "$(world_sink_dir "$name")" || return 1
   smtp-sink -u postfix -d "$(world_sink_dir "$name")/%M." "$inside:25" 64 >>"$d/smtp-sink.log" 2>&1 &
-  WORLD_PID[sink-$name]=$!
+  world_track sink-$name $!
   if ! wait_for 10 world_listening "$inside" 25; then
     world_say "smtp-sink on $inside:25 did not start"
     return 1
@@ -258,8 +265,8 @@ world_milter_start() {
   log=$(world_milter_log "$name")
   echo "--- started $(date +%T.%N)" >>"$log"
   "$UUN_MILTER_BIN" -f -c "$(world_dir "$name")/milter.yaml" >>"$log" 2>&1 &
-  WORLD_PID[milter-$name]=$!
-  if ! wait_for 20 world_log_since_start "$log" "started:"; then
+  world_track milter-$name $!
+  if ! world_wait_started "milter-$name" "$log" "started:" 20; then
     world_say "uun-milter of $name did not start:"
     tail -20 "$log" >&2
     return 1
@@ -277,12 +284,24 @@ world_updater_start() {
   log=$(world_updater_log "$name")
   echo "--- started $(date +%T.%N) with $config" >>"$log"
   "$UUN_UPDATER_BIN" -f -c "$config" >>"$log" 2>&1 &
-  WORLD_PID[updater-$name]=$!
-  if ! wait_for 20 world_log_since_start "$log" "running; next poll"; then
+  world_track updater-$name $!
+  if ! world_wait_started "updater-$name" "$log" "running; next poll" 20; then
     world_say "uun-updater of $name did not start:"
     tail -20 "$log" >&2
     return 1
   fi
+}
+
+# world_wait_started KEY LOG TEXT SECONDS: until TEXT is logged since the
+# last "--- started" line; fails at once when process KEY has died.
+world_wait_started() {
+  local i
+  for i in $(seq 1 $(($4 * 10))); do
+    world_log_since_start "$2" "$3" && return 0
+    kill -0 "${WORLD_PID[$1]:-0}" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 1
 }
 
 # world_log_since_start LOG TEXT: TEXT logged since the last "--- started".
@@ -294,21 +313,28 @@ world_updater_stop() {
   world_stop_pid "updater-$1"
 }
 
-# world_stop_pid KEY: SIGTERM to the process the world started as KEY, then
-# SIGKILL after 10 s; its exit code lands in $WORLD_RC.
+# world_stop_pid KEY...: SIGTERM to the processes the world started as
+# KEYs, all at once, then SIGKILL to any still there after 10 s. The exit
+# code of the last one lands in $WORLD_RC.
 world_stop_pid() {
-  local key=$1 pid=${WORLD_PID[$1]:-} i
+  local key pids=() pid i
   WORLD_RC=""
-  [ -n "$pid" ] || return 0
-  unset "WORLD_PID[$key]"
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
+  for key in "$@"; do
+    pid=${WORLD_PID[$key]:-}
+    [ -n "$pid" ] || continue
+    unset "WORLD_PID[$key]"
+    kill -TERM "$pid" 2>/dev/null
+    pids+=("$pid")
   done
-  kill -KILL "$pid" 2>/dev/null
-  wait "$pid" 2>/dev/null
-  WORLD_RC=$?
+  for pid in "${pids[@]}"; do
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    WORLD_RC=$?
+  done
 }
 
 # world_registered NAME: the registry has the appliance at its address.
@@ -328,17 +354,40 @@ world_install_time() { world_hook_line "$1" "$2" | cut -d' ' -f1; }
 # world_seconds_since T0 T1: T1 - T0 with one decimal.
 world_seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
+# world_leftovers: pids the world started (Postfix children included) that
+# still run; world_listeners: TCP listeners left in $WORLD_NET.0/24.
+world_leftovers() {
+  local pid left=()
+  for pid in "${WORLD_ALL_PIDS[@]}"; do
+    kill -0 "$pid" 2>/dev/null && left+=("$pid")
+  done
+  echo "${left[@]}"
+}
+world_listeners() { ss -ltnH | awk -v net="$WORLD_NET." 'index($4, net) == 1 { print $4 }' | xargs; }
+
 # world_destroy: everything the world started, by pid, then its directory.
 world_destroy() {
-  local key dir
+  local key dir pid
+  local updaters=() others=() stops=()
+  # The updaters first (they talk to the server), then the rest at once.
   for key in "${!WORLD_PID[@]}"; do
-    case "$key" in updater-*) world_stop_pid "$key" ;; esac
+    case "$key" in updater-*) updaters+=("$key") ;; *) others+=("$key") ;; esac
   done
-  for key in "${!WORLD_PID[@]}"; do
-    world_stop_pid "$key"
-  done
+  world_stop_pid "${updaters[@]}"
+  world_stop_pid "${others[@]}"
   for dir in "${WORLD_POSTFIX[@]}"; do
-    postfix_stop "$dir"
+    # The master and its children (smtpd, qmgr...), for world_leftovers.
+    pid=$(postfix_master_pid "$dir")
+    if [ -n "$pid" ]; then
+      WORLD_ALL_PIDS+=("$pid")
+      # shellcheck disable=SC2207
+      WORLD_ALL_PIDS+=($(ps -o pid= --ppid "$pid"))
+    fi
+    postfix_stop "$dir" &
+    stops+=($!)
+  done
+  for pid in "${stops[@]}"; do
+    wait "$pid"
   done
   WORLD_POSTFIX=()
   if [ -n "$WORLD" ] && [ -d "$WORLD" ]; then
