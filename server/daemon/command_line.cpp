@@ -15,7 +15,7 @@ po::options_description options(command_line& c)
 {
     po::options_description d("Options");
     d.add_options()
-        ("config,c", po::value(&c.config)->value_name("FILE"), "server.yaml to read (default /etc/uun/server.yaml)")
+        ("config,c", po::value(&c.config)->value_name("FILE"), "server.yaml to read (default " UUN_SYSCONFDIR "/server.yaml)")
         ("foreground,f", po::bool_switch(&c.foreground), "stay in the foreground and log to stderr")
         ("sweep", po::bool_switch(&c.sweep), "remove registry rows not seen for registry.expire_after, print how many, exit")
         ("help,h", po::bool_switch(&c.help), "show this help")

@@ -6,10 +6,12 @@
 #include <vector>
 
 #include "lib/result.hpp"
+#include "uun_build_config.hpp"
 
 namespace uun::server {
 
-inline constexpr const char* default_server_config = "/etc/uun/server.yaml";
+// The same directory as uun-publish, uun-milter and uun-updater: meson's sysconfdir.
+inline constexpr const char* default_server_config = UUN_SYSCONFDIR "/server.yaml";
 
 struct command_line {
     std::string config = default_server_config;

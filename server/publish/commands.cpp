@@ -93,6 +93,17 @@ outcome<std::unique_ptr<mail_transport>> ready_transport(const command_env& env)
 }
 
 // Notifies targets, prints what happened, and waits when asked.
+// Entry SEQ, or why there is none: an unknown seq is the admin's input.
+outcome<server::stored_entry> existing_entry(server::store& store, std::uint64_t seq)
+{
+    auto stored = store.entry(seq);
+    if (!stored)
+        return fail_with(exit_code::store, cat("store: ", stored.error().message));
+    if (!*stored)
+        return fail_with(exit_code::input, cat("no entry with seq ", seq));
+    return std::move(**stored);
+}
+
 outcome<void> notify_and_report(const proto::update_entry& entry, const std::vector<server::appliance_record>& targets,
                                 const proto::private_key& key, server::store& store, mail_transport& transport,
                                 const cli_options& options, const command_env& env)
@@ -231,12 +242,10 @@ outcome<void> run_renotify(const cli_options& o, const command_env& env)
     auto store = open_store(env, true);
     if (!store)
         return std::unexpected(store.error());
-    auto stored = (*store)->entry(o.seq);
+    auto stored = existing_entry(**store, o.seq);
     if (!stored)
-        return fail_with(exit_code::store, cat("store: ", stored.error().message));
-    if (!*stored)
-        return fail_with(exit_code::input, cat("no entry with seq ", o.seq));
-    const auto& e = (*stored)->entry;
+        return std::unexpected(stored.error());
+    const auto& e = stored->entry;
     if (!e.urgent)
         return fail_with(exit_code::input,
                          cat("entry ", o.seq, " is not urgent; appliances get it at their next poll"));
@@ -262,18 +271,16 @@ outcome<void> run_status(const cli_options& o, const command_env& env)
     auto store = open_store(env, true);
     if (!store)
         return std::unexpected(store.error());
-    auto stored = (*store)->entry(o.seq);
+    auto stored = existing_entry(**store, o.seq);
     if (!stored)
-        return fail_with(exit_code::store, cat("store: ", stored.error().message));
-    if (!*stored)
-        return fail_with(exit_code::input, cat("no entry with seq ", o.seq));
+        return std::unexpected(stored.error());
     auto progress = (*store)->progress(o.seq);
     auto notifications = (*store)->notifications(o.seq);
     if (!progress)
         return fail_with(exit_code::store, cat("store: ", progress.error().message));
     if (!notifications)
         return fail_with(exit_code::store, cat("store: ", notifications.error().message));
-    env.out << status_report(**stored, *progress, *notifications);
+    env.out << status_report(*stored, *progress, *notifications);
     return {};
 }
 

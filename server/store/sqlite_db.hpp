@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include <sqlite3.h>
 
@@ -29,6 +30,11 @@ public:
     // true: a row is ready; false: done.
     result<bool> step();
     result<void> run();  // steps to completion
+
+    // Calls on_row(*this) for each row. on_row returns void (go on), bool
+    // (false: stop) or result<bool> (an error ends the walk and is returned).
+    template <class OnRow>
+    result<void> each_row(OnRow&& on_row);
     void reset();        // ready to bind and run again
 
     std::int64_t int64(int column) const;
@@ -60,6 +66,31 @@ private:
     sqlite3* db_;
     std::string path_;
 };
+
+template <class OnRow>
+result<void> sqlite_statement::each_row(OnRow&& on_row)
+{
+    using answer = std::invoke_result_t<OnRow&, sqlite_statement&>;
+    for (;;) {
+        auto row = step();
+        if (!row)
+            return std::unexpected(row.error());
+        if (!*row)
+            return {};
+        if constexpr (std::is_void_v<answer>) {
+            on_row(*this);
+        } else if constexpr (std::is_same_v<answer, bool>) {
+            if (!on_row(*this))
+                return {};
+        } else {
+            auto go_on = on_row(*this);
+            if (!go_on)
+                return std::unexpected(go_on.error());
+            if (!*go_on)
+                return {};
+        }
+    }
+}
 
 // BEGIN IMMEDIATE on construction; ROLLBACK unless commit() succeeded.
 class sqlite_transaction {

@@ -340,23 +340,21 @@ public:
         st->bind(1, static_cast<std::int64_t>(after_seq)).bind(2, pack_channels(a.channels));
         proto::appliance_facts facts{a.id, a.product, a.version};
         entry_batch batch;
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return std::unexpected(row.error());
-            if (!*row)
-                break;
-            auto e = read_entry(*st);
+        auto walked = st->each_row([&](sqlite_statement& row) -> result<bool> {
+            auto e = read_entry(row);
             if (!e)
                 return std::unexpected(e.error());
             if (!proto::target_matches(e->entry.target, facts))
-                continue;
+                return true;
             if (batch.entries.size() == limit) {
                 batch.more = true;
-                break;
+                return false;
             }
             batch.entries.push_back(std::move(*e));
-        }
+            return true;
+        });
+        if (!walked)
+            return std::unexpected(walked.error());
         return batch;
     }
 
@@ -368,17 +366,15 @@ public:
             return std::unexpected(st.error());
         st->bind(1, static_cast<std::int64_t>(limit));
         std::vector<stored_entry> out;
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return std::unexpected(row.error());
-            if (!*row)
-                break;
-            auto e = read_entry(*st);
+        auto walked = st->each_row([&](sqlite_statement& row) -> result<bool> {
+            auto e = read_entry(row);
             if (!e)
                 return std::unexpected(e.error());
             out.push_back(std::move(*e));
-        }
+            return true;
+        });
+        if (!walked)
+            return std::unexpected(walked.error());
         return out;
     }
 
@@ -486,23 +482,20 @@ public:
             return std::unexpected(st.error());
         st->bind(1, static_cast<std::int64_t>(seq));
         std::vector<appliance_progress> out;
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return std::unexpected(row.error());
-            if (!*row)
-                break;
+        auto walked = st->each_row([&](sqlite_statement& row) {
             appliance_progress p;
-            p.appliance_id = st->text(0);
-            p.address = st->text(1);
-            p.notified_at = st->int64(2);
-            p.notify_result = st->text(3);
-            p.fetched_at = st->int64(4);
-            p.status = st->text(5);
-            p.detail = st->text(6);
-            p.reported_at = st->int64(7);
+            p.appliance_id = row.text(0);
+            p.address = row.text(1);
+            p.notified_at = row.int64(2);
+            p.notify_result = row.text(3);
+            p.fetched_at = row.int64(4);
+            p.status = row.text(5);
+            p.detail = row.text(6);
+            p.reported_at = row.int64(7);
             out.push_back(std::move(p));
-        }
+        });
+        if (!walked)
+            return std::unexpected(walked.error());
         return out;
     }
 
@@ -600,17 +593,13 @@ private:
         if (!channel.empty())
             st->bind(2, channel);
         std::vector<appliance_record> out;
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return std::unexpected(row.error());
-            if (!*row)
-                break;
-            auto a = read_appliance(*st);
-            if (target != nullptr && !proto::target_matches(*target, {a.id, a.product, a.version}))
-                continue;
-            out.push_back(std::move(a));
-        }
+        auto walked = st->each_row([&](sqlite_statement& row) {
+            auto a = read_appliance(row);
+            if (target == nullptr || proto::target_matches(*target, {a.id, a.product, a.version}))
+                out.push_back(std::move(a));
+        });
+        if (!walked)
+            return std::unexpected(walked.error());
         return out;
     }
 
@@ -621,14 +610,9 @@ private:
             return std::unexpected(st.error());
         st->bind(1, arg);
         std::vector<notification_record> out;
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return std::unexpected(row.error());
-            if (!*row)
-                break;
-            out.push_back(read_notification(*st));
-        }
+        auto walked = st->each_row([&](sqlite_statement& row) { out.push_back(read_notification(row)); });
+        if (!walked)
+            return std::unexpected(walked.error());
         return out;
     }
 
