@@ -54,7 +54,6 @@ WORLD_MILTER_TIMEOUTS="default_action=accept,connect_timeout=5s,command_timeout=
 declare -A WORLD_PID=()   # "updater-a" -> pid of each process the world runs now
 WORLD_ALL_PIDS=()         # every pid it ever started or stopped, for world_leftovers
 WORLD_POSTFIX=()          # instance directories, stopped by world_destroy
-WORLD_APPLIANCES=()       # names, in the order they were made
 
 world_say() { echo "world: $*" >&2; }
 
@@ -75,7 +74,7 @@ conf_derive() {
 }
 
 world_create() {
-  local bin
+  local bin busy
   if [ "$(id -u)" -ne 0 ]; then
     world_say "needs root (private Postfix instances, the milter's privilege drop)"
     return 1
@@ -83,6 +82,11 @@ world_create() {
   for bin in "$UUN_SERVER_BIN" "$UUN_PUBLISH_BIN" "$UUN_MILTER_BIN" "$UUN_UPDATER_BIN" "$UUN_KEYGEN_BIN"; do
     [ -x "$bin" ] || { world_say "$bin is not an executable program (build first)"; return 1; }
   done
+  busy=$(world_listeners)
+  if [ -n "$busy" ]; then
+    world_say "$WORLD_NET.0/24 is in use ($busy): another world runs there"
+    return 1
+  fi
   WORLD=$(mktemp -d /tmp/uun-world.XXXXXX) || return 1
   # Postfix (user postfix) and the milter (its own user) reach into it.
   chmod 711 "$WORLD"
@@ -196,7 +200,6 @@ world_appliance() {
   ip=$(world_ip "$name")
   inside=$(world_inside_ip "$name")
   mta=$(world_mta "$name")
-  WORLD_APPLIANCES+=("$name")
 
   # What the appliance has installed before any update.
   echo "factory av signatures" >"$(world_installed "$name" av)"
@@ -235,7 +238,7 @@ EOF
   # The inside mail server.
   mkdir -p "$(world_sink_dir "$name")" && chown postfix "$(world_sink_dir "$name")" || return 1
   smtp-sink -u postfix -d "$(world_sink_dir "$name")/%M." "$inside:25" 64 >>"$d/smtp-sink.log" 2>&1 &
-  world_track sink-$name $!
+  world_track "sink-$name" $!
   if ! wait_for 10 world_listening "$inside" 25; then
     world_say "smtp-sink on $inside:25 did not start"
     return 1
@@ -265,7 +268,7 @@ world_milter_start() {
   log=$(world_milter_log "$name")
   echo "--- started $(date +%T.%N)" >>"$log"
   "$UUN_MILTER_BIN" -f -c "$(world_dir "$name")/milter.yaml" >>"$log" 2>&1 &
-  world_track milter-$name $!
+  world_track "milter-$name" $!
   if ! world_wait_started "milter-$name" "$log" "started:" 20; then
     world_say "uun-milter of $name did not start:"
     tail -20 "$log" >&2
@@ -284,7 +287,7 @@ world_updater_start() {
   log=$(world_updater_log "$name")
   echo "--- started $(date +%T.%N) with $config" >>"$log"
   "$UUN_UPDATER_BIN" -f -c "$config" >>"$log" 2>&1 &
-  world_track updater-$name $!
+  world_track "updater-$name" $!
   if ! world_wait_started "updater-$name" "$log" "running; next poll" 20; then
     world_say "uun-updater of $name did not start:"
     tail -20 "$log" >&2
@@ -351,7 +354,7 @@ world_wait_installed() { wait_for "$3" world_installed_seq "$1" "$2"; }
 # world_install_time NAME SEQ: unix time (with fraction) the hook ran.
 world_install_time() { world_hook_line "$1" "$2" | cut -d' ' -f1; }
 
-# world_seconds_since T0 T1: T1 - T0 with one decimal.
+# world_seconds_between T0 T1: T1 - T0 in seconds, one decimal.
 world_seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # world_leftovers: pids the world started (Postfix children included) that
