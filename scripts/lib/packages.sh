@@ -11,6 +11,10 @@ UUN_BUILD_PACKAGES=(
 UUN_PEER_PACKAGES=(
   postfix swaks miltertest curl openssl sqlite3 procps iproute2 python3 lua5.3
 )
+# What builds and checks the Debian packages (packaging/deb, test/package).
+UUN_PACKAGING_PACKAGES=(
+  debhelper dpkg-dev fakeroot lintian man-db
+)
 
 uun_missing_packages() {
   local p missing=()
