@@ -2,25 +2,19 @@
 # The Debian packages on this machine: builds uun-milter and uun-server
 # (packaging/deb/build.sh, from a staging copy), lints them, installs them
 # with apt-get twice (without a Postfix configuration: nothing wired, the
-# lines printed; with the system Postfix configured on 127.0.6.1: exactly the
+# lines printed; with the system Postfix configured on 127.0.6.50: exactly the
 # milter lines added), runs the daemons from their unit files as their users,
 # publishes an urgent update that travels vendor Postfix -> system Postfix ->
-# installed milter -> installed updater, purges, and shows main.cf back byte
-# for byte and nothing of ours left. The EXIT trap puts the machine back as it
+# installed milter -> installed updater, runs the end-to-end urgent publish
+# (test/lib/world.sh) with the installed programs and shipped configs, purges,
+# and shows main.cf back byte for byte and nothing of ours left. The EXIT trap puts the machine back as it
 # was (packages purged, /etc/postfix restored, the users removed).
 # UUN_DEB_DIR=DIR reuses .debs built before (to iterate on the checks).
 set -u
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
-. "$UUN_SRC/test/lib/testlib.sh"
-. "$UUN_SRC/test/lib/postfix.sh"
-. "$UUN_SRC/test/package/lib/system_postfix.sh"
-. "$UUN_SRC/test/package/lib/as_unit.sh"
-. "$UUN_SRC/scripts/lib/packages.sh"
-uun_ensure_packages "${UUN_PACKAGING_PACKAGES[@]}" postfix swaks curl openssl || exit 2
-
-APPLIANCE_IP=127.0.6.1  # the system Postfix: the appliance's MTA, wired by the postinst
-VENDOR_IP=127.0.6.2     # a private Postfix: the vendor's MTA
-SERVER_IP=127.0.6.3     # the installed uun-server
+APPLIANCE_IP=127.0.6.50  # the system Postfix: the appliance's MTA, wired by the postinst
+VENDOR_IP=127.0.6.51     # a private Postfix: the vendor's MTA
+SERVER_IP=127.0.6.52     # the installed uun-server
 GW_HOST=gw.uun-package.test
 RECIPIENT=uun@$GW_HOST
 USERS=(uun-milter uun-updater uun-server)
@@ -29,6 +23,20 @@ export DEBIAN_FRONTEND=noninteractive
 
 work=$(mktemp -d /tmp/uun-package.XXXXXX)
 chmod 711 "$work"  # the packaged users reach $work/target, nothing else
+# The end-to-end world (test/lib/world.sh) on .1 (vendor), .11 (appliance),
+# .21 (its inside server), run with the installed programs and the configs
+# the packages ship.
+WORLD_NET=127.0.6
+UUN_SERVER_BIN=/usr/sbin/uun-server UUN_PUBLISH_BIN=/usr/sbin/uun-publish UUN_MILTER_BIN=/usr/sbin/uun-milter
+UUN_UPDATER_BIN=/usr/sbin/uun-updater UUN_KEYGEN_BIN=/usr/bin/uun-keygen WORLD_MILTER_USER=uun-milter
+UUN_CONF_SERVER=$work/shipped/etc/uun/server.yaml UUN_CONF_MILTER=$work/shipped/etc/uun/milter.yaml
+UUN_CONF_UPDATER=$work/shipped/etc/uun/updater.yaml
+. "$UUN_SRC/test/lib/world.sh"
+. "$UUN_SRC/test/package/lib/system_postfix.sh"
+. "$UUN_SRC/test/package/lib/as_unit.sh"
+. "$UUN_SRC/scripts/lib/packages.sh"
+uun_ensure_packages "${UUN_PACKAGING_PACKAGES[@]}" postfix swaks curl openssl || exit 2
+
 vendor=$work/vendor
 maillog=$work/appliance.maillog
 updater_pid=""
@@ -67,6 +75,7 @@ purge_packages() {
 }
 
 cleanup() {
+  world_destroy
   stop_daemons
   postfix_stop "$vendor"
   purge_packages
@@ -115,6 +124,7 @@ for f in usr/sbin/uun-milter usr/sbin/uun-updater usr/sbin/uun-server usr/sbin/u
   usr/share/man/man5/updater.yaml.5.gz usr/share/man/man5/server.yaml.5.gz; do
   check_contains "a package ships /$f" "$contents" "./$f"
 done
+dpkg-deb -x "$milter_deb" "$work/shipped" && dpkg-deb -x "$server_deb" "$work/shipped"
 dpkg-deb -e "$milter_deb" "$work/ctl-milter"
 dpkg-deb -e "$server_deb" "$work/ctl-server"
 check_eq "uun-milter's conffiles" "$(cat "$work/ctl-milter/conffiles")" "$(printf '/etc/uun/milter.yaml\n/etc/uun/updater.yaml')"
@@ -350,6 +360,25 @@ check "--status: gw-pkg installed seq 1" grep -Eq "^gw-pkg .* installed" <<<"$st
 stop_daemons
 check_eq "the daemons stopped" "$(ps -u uun-milter,uun-updater,uun-server -o pid= | wc -l)" "0"
 postfix_stop "$vendor"
+
+# ---- the end-to-end urgent publish (test/lib/world.sh) with the installed programs ----
+world_create || exit 1
+world_vendor_start || exit 1
+world_appliance a 1 unix || exit 1
+world_updater_start a || exit 1
+check "world: gw-a registers by its first poll" world_wait_registered a 30
+printf 'av signatures for the world of the package suite\n' >"$WORLD/av-1.db"
+out=$(world_publish --channel av --urgent "$WORLD/av-1.db" 2>&1)
+check_eq "world: the installed uun-publish --urgent exits 0" "$?" "0"
+check_contains "world: one UUN queued" "$out" "notified seq 1: 1 of 1 UUNs queued, 0 failed"
+check "world: the installed uun-updater installs seq 1" world_wait_installed a 1 60
+check "world: the installed file is the published one" cmp -s "$WORLD/av-1.db" "$(world_installed a av)"
+check "world: the installed uun-milter (user uun-milter) swallowed the UUN" \
+  grep -Eq "UUN seq 1 channel av nonce .* is valid; mail discarded, trigger uun-1-" "$(world_milter_log a)"
+check_eq "world: the inside mail server got nothing" "$(world_sink_count a)" "0"
+world_destroy
+check_eq "world: nothing listens on its addresses any more" \
+  "$(ss -Hltn | awk '{print $4}' | grep -E '^127\.0\.6\.(1|11|21):' | xargs)" ""
 
 # ---- purge --------------------------------------------------------------------------
 dpkg -L "${PACKAGES[@]}" >"$work/dpkg-L.txt" 2>&1

@@ -56,28 +56,21 @@ system_postfix_master_pid() {
   [ -f /var/spool/postfix/pid/master.pid ] && tr -dc '0-9' </var/spool/postfix/pid/master.pid
 }
 
+# (wait_for comes from test/lib/testlib.sh.)
 system_postfix_start() {
-  local i
   postfix start >/dev/null 2>&1 || { echo "system_postfix_start: postfix start failed" >&2; postfix check >&2; return 1; }
-  for i in $(seq 1 100); do
-    system_postfix_running && return 0
-    sleep 0.1
-  done
-  echo "system_postfix_start: master did not come up" >&2
-  return 1
+  wait_for 10 system_postfix_running || { echo "system_postfix_start: master did not come up" >&2; return 1; }
 }
 
 system_postfix_stop() {
-  local pid i
+  local pid
   system_postfix_running || return 0
   pid=$(system_postfix_master_pid)
   postfix stop >/dev/null 2>&1
-  for i in $(seq 1 100); do
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  echo "system_postfix_stop: master $pid did not stop; killing it" >&2
-  kill -9 "$pid" 2>/dev/null
+  [ -z "$pid" ] || wait_for 10 sh -c "! kill -0 $pid" || {
+    echo "system_postfix_stop: master $pid did not stop; killing it" >&2
+    kill -9 "$pid" 2>/dev/null
+  }
   return 0
 }
 
