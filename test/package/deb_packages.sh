@@ -234,6 +234,14 @@ out=$(dpkg-reconfigure uun-milter 2>&1)
 check_contains "dpkg-reconfigure: already wired, nothing changed" "$out" \
   "uun-milter: Postfix is already wired for uun-milter; nothing changed"
 check "dpkg-reconfigure: main.cf is unchanged" cmp -s "$work/main.cf.installed" /etc/postfix/main.cf
+# A service with its own smtpd_milters in master.cf would not see the milter: it is pointed out.
+postconf -M "$APPLIANCE_IP:587/inet=$APPLIANCE_IP:587 inet n - y - - smtpd" &&
+  postconf -P "$APPLIANCE_IP:587/inet/smtpd_milters="
+out=$(dpkg-reconfigure uun-milter 2>&1)
+check_contains "dpkg-reconfigure: a master.cf smtpd_milters override is pointed out" "$out" \
+  "WARNING: master.cf sets its own smtpd_milters for these services"
+check_contains "... naming the service" "$out" "$APPLIANCE_IP:587/inet/smtpd_milters ="
+postconf -MX "$APPLIANCE_IP:587/inet"
 
 # ---- the appliance's and the vendor's configuration ---------------------------------
 bash "$UUN_SRC/test/lib/make_ca.sh" "$work/ca" uun-server "IP:$SERVER_IP" || exit 1
