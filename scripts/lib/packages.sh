@@ -17,6 +17,10 @@ UUN_PEER_PACKAGES=(
 # uun_ensure_packages): Debian's nginx would listen on port 80 of every address.
 UUN_BENCH_SMOKE_PACKAGES=(opendkim nginx-light wrk)
 UUN_BENCH_PACKAGES=("${UUN_BENCH_SMOKE_PACKAGES[@]}" opendkim-tools valgrind linux-perf)
+# What builds and checks the Debian packages (packaging/deb, test/package).
+UUN_PACKAGING_PACKAGES=(
+  debhelper dpkg-dev fakeroot lintian man-db
+)
 
 uun_missing_packages() {
   local p missing=()
