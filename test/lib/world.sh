@@ -28,6 +28,7 @@
 # Addresses in $WORLD_NET: .1 vendor (uun-server :8443, Postfix :25),
 # .1N appliance N (Postfix :25; an inet milter on :8891), .2N its inside
 # mail server (smtp-sink :25), .100 a mail client on the internet (swaks).
+# .30 and up, but for .100, are the caller's (the package suite's system Postfix).
 
 : "${UUN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
@@ -84,7 +85,7 @@ world_create() {
   done
   busy=$(world_listeners)
   if [ -n "$busy" ]; then
-    world_say "$WORLD_NET.0/24 is in use ($busy): another world runs there"
+    world_say "$WORLD_NET.1-29 is in use ($busy): another world runs there"
     return 1
   fi
   WORLD=$(mktemp -d /tmp/uun-world.XXXXXX) || return 1
@@ -358,7 +359,8 @@ world_install_time() { world_hook_line "$1" "$2" | cut -d' ' -f1; }
 world_seconds_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 # world_leftovers: pids the world started (Postfix children included) that
-# still run; world_listeners: TCP listeners left in $WORLD_NET.0/24.
+# still run; world_listeners: TCP listeners on the world's own addresses
+# ($WORLD_NET.1 to .29), so a caller may run its own peers on .30 and up.
 world_leftovers() {
   local pid left=()
   for pid in "${WORLD_ALL_PIDS[@]}"; do
@@ -366,7 +368,10 @@ world_leftovers() {
   done
   echo "${left[@]}"
 }
-world_listeners() { ss -ltnH | awk -v net="$WORLD_NET." 'index($4, net) == 1 { print $4 }' | xargs; }
+world_listeners() {
+  ss -ltnH | awk -v net="$WORLD_NET." '
+    index($4, net) == 1 { host = substr($4, length(net) + 1); sub(/:.*/, "", host); if (host + 0 <= 29) print $4 }' | xargs
+}
 
 # world_destroy: everything the world started, by pid, then its directory.
 world_destroy() {
