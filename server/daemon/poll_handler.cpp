@@ -83,31 +83,14 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     appliance_record appliance = record_of(*parsed, std::move(*address));
     std::int64_t now = clock_.now();
 
-    auto before = store_.find_appliance(appliance.id);
-    if (!before)
-        return store_failure("registry lookup", before.error());
-    auto recorded = store_.record_poll(appliance, token_hash, now);
-    if (!recorded)
-        return store_failure("registry update", recorded.error());
-    bool registered = *recorded == registration::recorded;
-
-    auto batch = store_.entries_for(appliance, appliance.last_seq, settings_.max_entries);
-    if (!batch)
-        return store_failure("entry selection", batch.error());
-    auto head = store_.head_seq();
-    if (!head)
-        return store_failure("log head", head.error());
-    if (registered && !batch->entries.empty()) {
-        std::vector<std::uint64_t> seqs;
-        seqs.reserve(batch->entries.size());
-        for (const auto& e : batch->entries)
-            seqs.push_back(e.entry.seq);
-        if (auto r = store_.mark_fetched(appliance.id, seqs, now); !r)
-            return store_failure("marking notified entries fetched", r.error());
-    }
+    auto exchanged = store_.exchange_poll(appliance, token_hash, now, settings_.max_entries);
+    if (!exchanged)
+        return store_failure("poll transaction", exchanged.error());
+    bool registered = exchanged->registered == registration::recorded;
+    const auto& batch = exchanged->batch;
 
     metrics_.count_poll(reason);
-    const auto& old = *before;
+    const auto& old = exchanged->before;
     if (!registered) {
         metrics_.count_token_mismatch();
         log::warning(cat("poll for appliance ", appliance.id, " from ", appliance.address,
@@ -126,9 +109,9 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     }
     if (settings_.debug)
         log::debug(cat("poll ", appliance.id, " from ", appliance.address, " ", to_string(reason), " after seq ",
-                       appliance.last_seq, ": ", batch->entries.size(), " entries", batch->more ? " and more" : "",
+                       appliance.last_seq, ": ", batch.entries.size(), " entries", batch.more ? " and more" : "",
                        registered ? "" : " (not registered)"));
-    return json_reply(http::status::ok, poll_answer(*batch, *head, settings_.poll_interval.count(), registered, now));
+    return json_reply(http::status::ok, poll_answer(batch, exchanged->head_seq, settings_.poll_interval.count(), registered, now));
 }
 
 }  // namespace uun::server

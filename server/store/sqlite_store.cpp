@@ -197,29 +197,44 @@ public:
                                      std::int64_t now) override
     {
         std::lock_guard lock(mutex_);
-        auto st = db_.prepare(
-            "INSERT INTO appliances (id, token_hash, address, notify_recipient, notify_port, product, version, "
-            "channels, last_seq, first_seen, last_seen, last_reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11) "
-            "ON CONFLICT (id) DO UPDATE SET address = excluded.address, notify_recipient = excluded.notify_recipient, "
-            "notify_port = excluded.notify_port, product = excluded.product, version = excluded.version, "
-            "channels = excluded.channels, last_seq = excluded.last_seq, last_seen = excluded.last_seen, "
-            "last_reason = excluded.last_reason WHERE appliances.token_hash = excluded.token_hash");
-        if (!st)
-            return std::unexpected(st.error());
-        st->bind(1, a.id)
-            .bind(2, token_hash)
-            .bind(3, a.address)
-            .bind(4, a.notify_recipient)
-            .bind(5, std::int64_t{a.notify_port})
-            .bind(6, a.product)
-            .bind(7, a.version)
-            .bind(8, pack_channels(a.channels))
-            .bind(9, static_cast<std::int64_t>(a.last_seq))
-            .bind(10, now)
-            .bind(11, a.last_reason);
-        if (auto r = st->run(); !r)
+        return record_poll_locked(a, token_hash, now);
+    }
+
+    result<poll_exchange> exchange_poll(const appliance_record& a, const std::string& token_hash, std::int64_t now,
+                                        std::size_t max_entries) override
+    {
+        std::lock_guard lock(mutex_);
+        auto tx = sqlite_transaction::begin(db_);
+        if (!tx)
+            return std::unexpected(tx.error());
+        poll_exchange out;
+        auto before = find_appliance_locked(a.id);
+        if (!before)
+            return std::unexpected(before.error());
+        out.before = std::move(*before);
+        auto registered = record_poll_locked(a, token_hash, now);
+        if (!registered)
+            return std::unexpected(registered.error());
+        out.registered = *registered;
+        auto batch = entries_for_locked(a, a.last_seq, max_entries);
+        if (!batch)
+            return std::unexpected(batch.error());
+        out.batch = std::move(*batch);
+        auto head = head_seq_locked();
+        if (!head)
+            return std::unexpected(head.error());
+        out.head_seq = *head;
+        if (out.registered == registration::recorded && !out.batch.entries.empty()) {
+            std::vector<std::uint64_t> seqs;
+            seqs.reserve(out.batch.entries.size());
+            for (const auto& e : out.batch.entries)
+                seqs.push_back(e.entry.seq);
+            if (auto r = mark_fetched_locked(a.id, seqs, now); !r)
+                return std::unexpected(r.error());
+        }
+        if (auto r = tx->commit(); !r)
             return std::unexpected(r.error());
-        return db_.changes() == 1 ? registration::recorded : registration::token_mismatch;
+        return out;
     }
 
     result<bool> token_matches(const std::string& id, const std::string& token_hash) override
@@ -238,16 +253,7 @@ public:
     result<std::optional<appliance_record>> find_appliance(const std::string& id) override
     {
         std::lock_guard lock(mutex_);
-        auto st = db_.prepare(cat("SELECT ", appliance_columns, " FROM appliances WHERE id = ?1"));
-        if (!st)
-            return std::unexpected(st.error());
-        st->bind(1, id);
-        auto row = st->step();
-        if (!row)
-            return std::unexpected(row.error());
-        if (!*row)
-            return std::optional<appliance_record>{};
-        return std::optional<appliance_record>{read_appliance(*st)};
+        return find_appliance_locked(id);
     }
 
     result<std::vector<appliance_record>> appliances(std::int64_t seen_since) override
@@ -306,10 +312,7 @@ public:
     result<std::uint64_t> head_seq() override
     {
         std::lock_guard lock(mutex_);
-        auto v = scalar("SELECT COALESCE(MAX(seq), 0) FROM entries");
-        if (!v)
-            return std::unexpected(v.error());
-        return static_cast<std::uint64_t>(*v);
+        return head_seq_locked();
     }
 
     result<std::optional<stored_entry>> entry(std::uint64_t seq) override
@@ -333,29 +336,7 @@ public:
     result<entry_batch> entries_for(const appliance_record& a, std::uint64_t after_seq, std::size_t limit) override
     {
         std::lock_guard lock(mutex_);
-        auto st = db_.prepare(cat("SELECT ", entry_columns,
-                                  " FROM entries WHERE seq > ?1 AND instr(?2, ' ' || channel || ' ') > 0 ORDER BY seq"));
-        if (!st)
-            return std::unexpected(st.error());
-        st->bind(1, static_cast<std::int64_t>(after_seq)).bind(2, pack_channels(a.channels));
-        proto::appliance_facts facts{a.id, a.product, a.version};
-        entry_batch batch;
-        auto walked = st->each_row([&](sqlite_statement& row) -> result<bool> {
-            auto e = read_entry(row);
-            if (!e)
-                return std::unexpected(e.error());
-            if (!proto::target_matches(e->entry.target, facts))
-                return true;
-            if (batch.entries.size() == limit) {
-                batch.more = true;
-                return false;
-            }
-            batch.entries.push_back(std::move(*e));
-            return true;
-        });
-        if (!walked)
-            return std::unexpected(walked.error());
-        return batch;
+        return entries_for_locked(a, after_seq, limit);
     }
 
     result<std::vector<stored_entry>> recent_entries(std::size_t limit) override
@@ -436,17 +417,7 @@ public:
                               std::int64_t now) override
     {
         std::lock_guard lock(mutex_);
-        auto st = db_.prepare("UPDATE notifications SET fetched_at = ?3 "
-                              "WHERE appliance_id = ?1 AND seq = ?2 AND fetched_at IS NULL");
-        if (!st)
-            return std::unexpected(st.error());
-        for (auto seq : seqs) {
-            st->reset();
-            st->bind(1, appliance_id).bind(2, static_cast<std::int64_t>(seq)).bind(3, now);
-            if (auto r = st->run(); !r)
-                return r;
-        }
-        return {};
+        return mark_fetched_locked(appliance_id, seqs, now);
     }
 
     result<void> record_report(const report_record& r) override
@@ -520,6 +491,99 @@ public:
     }
 
 private:
+    result<registration> record_poll_locked(const appliance_record& a, const std::string& token_hash,
+                                     std::int64_t now)
+    {
+        auto st = db_.prepare(
+            "INSERT INTO appliances (id, token_hash, address, notify_recipient, notify_port, product, version, "
+            "channels, last_seq, first_seen, last_seen, last_reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11) "
+            "ON CONFLICT (id) DO UPDATE SET address = excluded.address, notify_recipient = excluded.notify_recipient, "
+            "notify_port = excluded.notify_port, product = excluded.product, version = excluded.version, "
+            "channels = excluded.channels, last_seq = excluded.last_seq, last_seen = excluded.last_seen, "
+            "last_reason = excluded.last_reason WHERE appliances.token_hash = excluded.token_hash");
+        if (!st)
+            return std::unexpected(st.error());
+        st->bind(1, a.id)
+            .bind(2, token_hash)
+            .bind(3, a.address)
+            .bind(4, a.notify_recipient)
+            .bind(5, std::int64_t{a.notify_port})
+            .bind(6, a.product)
+            .bind(7, a.version)
+            .bind(8, pack_channels(a.channels))
+            .bind(9, static_cast<std::int64_t>(a.last_seq))
+            .bind(10, now)
+            .bind(11, a.last_reason);
+        if (auto r = st->run(); !r)
+            return std::unexpected(r.error());
+        return db_.changes() == 1 ? registration::recorded : registration::token_mismatch;
+    }
+
+    result<std::optional<appliance_record>> find_appliance_locked(const std::string& id)
+    {
+        auto st = db_.prepare(cat("SELECT ", appliance_columns, " FROM appliances WHERE id = ?1"));
+        if (!st)
+            return std::unexpected(st.error());
+        st->bind(1, id);
+        auto row = st->step();
+        if (!row)
+            return std::unexpected(row.error());
+        if (!*row)
+            return std::optional<appliance_record>{};
+        return std::optional<appliance_record>{read_appliance(*st)};
+    }
+
+    result<std::uint64_t> head_seq_locked()
+    {
+        auto v = scalar("SELECT COALESCE(MAX(seq), 0) FROM entries");
+        if (!v)
+            return std::unexpected(v.error());
+        return static_cast<std::uint64_t>(*v);
+    }
+
+    result<entry_batch> entries_for_locked(const appliance_record& a, std::uint64_t after_seq, std::size_t limit)
+    {
+        auto st = db_.prepare(cat("SELECT ", entry_columns,
+                                  " FROM entries WHERE seq > ?1 AND instr(?2, ' ' || channel || ' ') > 0 ORDER BY seq"));
+        if (!st)
+            return std::unexpected(st.error());
+        st->bind(1, static_cast<std::int64_t>(after_seq)).bind(2, pack_channels(a.channels));
+        proto::appliance_facts facts{a.id, a.product, a.version};
+        entry_batch batch;
+        auto walked = st->each_row([&](sqlite_statement& row) -> result<bool> {
+            auto e = read_entry(row);
+            if (!e)
+                return std::unexpected(e.error());
+            if (!proto::target_matches(e->entry.target, facts))
+                return true;
+            if (batch.entries.size() == limit) {
+                batch.more = true;
+                return false;
+            }
+            batch.entries.push_back(std::move(*e));
+            return true;
+        });
+        if (!walked)
+            return std::unexpected(walked.error());
+        return batch;
+    }
+
+    result<void> mark_fetched_locked(const std::string& appliance_id, const std::vector<std::uint64_t>& seqs,
+                              std::int64_t now)
+    {
+        auto st = db_.prepare("UPDATE notifications SET fetched_at = ?3 "
+                              "WHERE appliance_id = ?1 AND seq = ?2 AND fetched_at IS NULL");
+        if (!st)
+            return std::unexpected(st.error());
+        for (auto seq : seqs) {
+            st->reset();
+            st->bind(1, appliance_id).bind(2, static_cast<std::int64_t>(seq)).bind(3, now);
+            if (auto r = st->run(); !r)
+                return r;
+        }
+        return {};
+    }
+
     result<std::int64_t> scalar(const std::string& sql)
     {
         auto st = db_.prepare(sql);

@@ -84,6 +84,13 @@ struct store_counts {
     std::uint64_t reports = 0;
 };
 
+struct poll_exchange {
+    std::optional<appliance_record> before;  // the row before this poll, if any
+    registration registered = registration::recorded;
+    entry_batch batch;
+    std::uint64_t head_seq = 0;
+};
+
 class store {
 public:
     virtual ~store() = default;
@@ -92,6 +99,13 @@ public:
     // poll with another token changes nothing and says token_mismatch.
     virtual result<registration> record_poll(const appliance_record& appliance, const std::string& token_hash,
                                              std::int64_t now) = 0;
+    // Everything a poll does, as one transaction: the row as it was, the
+    // upsert (as record_poll), the entries for the appliance after its
+    // last_seq (as entries_for), the log head, and, when the row is the
+    // appliance's, its notified entries among them marked fetched. One
+    // consistent view, and one lock and one commit per poll instead of five.
+    virtual result<poll_exchange> exchange_poll(const appliance_record& appliance, const std::string& token_hash,
+                                                std::int64_t now, std::size_t max_entries) = 0;
     virtual result<bool> token_matches(const std::string& appliance_id, const std::string& token_hash) = 0;
     virtual result<std::optional<appliance_record>> find_appliance(const std::string& id) = 0;
     // Rows seen at or after seen_since, by id.

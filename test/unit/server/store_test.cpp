@@ -303,3 +303,54 @@ TEST_CASE("payload import names the file by its sha256 and enforces the limit")
     CHECK_FALSE(payloads.import(dir.file("empty.bin"), 1000));
     CHECK_FALSE(payload_dir(dir.file("nope")).check_writable());
 }
+
+TEST_CASE("a poll exchange records the poll, selects the entries and marks notified ones fetched, in one go")
+{
+    test::scratch_dir dir;
+    auto s = open_in(dir);
+    REQUIRE(s->append_entry(draft("av"), fake_signer()));
+    REQUIRE(s->append_entry(draft("sys"), fake_signer()));
+    REQUIRE(s->append_entry(draft("av", "product=other"), fake_signer()));
+    notification_record n;
+    n.appliance_id = "gw-1";
+    n.seq = 1;
+    n.notified_at = 900;
+    n.expires = 4500;
+    n.address = "127.0.0.1";
+    n.envelope_sender = "uun+gw-1@vendor.test";
+    n.recipient = "uun@gw-1.test";
+    n.result = "queued";
+    REQUIRE(s->record_notification(n));
+
+    auto first = s->exchange_poll(appliance("gw-1", {"av"}), "h", 1000, 64);
+    REQUIRE(first);
+    CHECK_FALSE(first->before);
+    CHECK(first->registered == registration::recorded);
+    REQUIRE(first->batch.entries.size() == 1);
+    CHECK(first->batch.entries[0].entry.seq == 1);
+    CHECK_FALSE(first->batch.more);
+    CHECK(first->head_seq == 3);
+    CHECK((*s->notifications(1))[0].fetched_at == 1000);
+    auto row = s->find_appliance("gw-1");
+    REQUIRE(*row);
+    CHECK((*row)->last_seen == 1000);
+
+    auto moved = appliance("gw-1", {"av"});
+    moved.address = "192.0.2.7";
+    auto second = s->exchange_poll(moved, "h", 2000, 64);
+    REQUIRE(second);
+    REQUIRE(second->before);
+    CHECK(second->before->address == "127.0.0.1");
+    CHECK((*s->find_appliance("gw-1"))->address == "192.0.2.7");
+    CHECK((*s->notifications(1))[0].fetched_at == 1000);  // the first fetch counts
+
+    // Another token: answered, but the row and the notifications stay as they are.
+    auto intruder = appliance("gw-1", {"av"});
+    intruder.address = "203.0.113.9";
+    auto third = s->exchange_poll(intruder, "other", 3000, 64);
+    REQUIRE(third);
+    CHECK(third->registered == registration::token_mismatch);
+    CHECK(third->batch.entries.size() == 1);
+    CHECK((*s->find_appliance("gw-1"))->address == "192.0.2.7");
+    CHECK((*s->find_appliance("gw-1"))->last_seen == 2000);
+}
