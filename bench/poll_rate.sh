@@ -26,7 +26,7 @@ printf 'signatures\n' >"$work/sig.bin"
 port=$(free_port "$SERVER_IP") nginx_port=$(free_port "$NGINX_IP")
 cat >"$work/server.yaml" <<YAML
 listen: ["$SERVER_IP:$port"]
-tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key}
+tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key, session_tickets: false}
 store: {sqlite: $work/store.db, payload_dir: $work/payloads}
 log: {syslog: false, debug: false}
 YAML
@@ -35,9 +35,9 @@ YAML
 
 # ---- nginx: the same certificate, a static file the size of a poll answer ------
 ng=$work/nginx
-mkdir -p "$ng/www" "$ng/tmp"
+mkdir -p "$ng/www/v1" "$ng/tmp"
 printf '{"entries":[],"more":false,"head_seq":1,"poll_interval":86400,"registered":true,"server_time":1764000000}' \
-  >"$ng/www/poll.json"
+  >"$ng/www/v1/poll"
 chmod -R a+rX "$ng"
 cat >"$ng/nginx.conf" <<CONF
 worker_processes 2;
@@ -58,16 +58,27 @@ http {
     ssl_certificate $work/tls/uun-server.crt;
     ssl_certificate_key $work/tls/uun-server.key;
     ssl_protocols TLSv1.2 TLSv1.3;
+    # wrk resumes TLS sessions; an appliance polling once a day never can (tickets
+    # last hours): both servers make every handshake a full one.
+    ssl_session_tickets off;
+    ssl_session_cache off;
     keepalive_requests 1000000;
     root $ng/www;
+    # wrk drives both servers with the same script (POST + body, bench/lib/poll.lua):
+    # nginx answers a POST to a static file 405, so serve the file instead.
+    error_page 405 =200 \$uri;
   }
 }
 CONF
 bench_spawn "$ng/out.log" nginx -p "$ng" -c "$ng/nginx.conf" -e "$ng/error.log"
 nginx_pid=$spawned
 wait_for 10 listening "$NGINX_IP" "$nginx_port" || { echo "nginx did not start:"; cat "$ng"/*.log; exit 1; }
-answer=$(curl -sS --cacert "$work/tls/ca.pem" "https://$NGINX_IP:$nginx_port/poll.json")
-check_contains "nginx serves the static answer over verified TLS" "$answer" '"poll_interval":86400'
+answer=$(curl -sS --cacert "$work/tls/ca.pem" -H 'Content-Type: application/json' --data-binary '{}' \
+  "https://$NGINX_IP:$nginx_port/v1/poll")
+check_contains "nginx answers a POST /v1/poll with the static answer over verified TLS" "$answer" '"poll_interval":86400'
+check_eq "nginx makes every TLS handshake a full one" \
+  "$(python3 "$UUN_SRC/test/lib/tls_resumed.py" "$NGINX_IP" "$nginx_port" "$work/tls/ca.pem" TLSv1_3 /v1/poll)" \
+  "full full full"
 
 rows=$work/rows.tsv
 : >"$rows"
@@ -98,15 +109,13 @@ for n in "${sizes[@]}"; do
   reply=$(curl -sS --cacert "$work/tls/ca.pem" -H 'Content-Type: application/json' --data-binary "$first" \
     "https://$SERVER_IP:$port/v1/poll")
   check_contains "a seeded appliance's poll is answered and registered ($n)" "$reply" '"registered":true'
+  check_eq "uun-server makes every TLS handshake a full one ($n)" \
+    "$(python3 "$UUN_SRC/test/lib/tls_resumed.py" "$SERVER_IP" "$port" "$work/tls/ca.pem" TLSv1_3)" "full full full"
   echo "# $total appliances registered"
   for round in $(seq 1 "$rounds"); do
     for mode in new keepalive; do
       run_wrk uun-server "$n" "$mode" "https://$SERVER_IP:$port/v1/poll" "$server_pid" -s "$BENCH_LIB/poll.lua"
-      if [ "$mode" = new ]; then
-        run_wrk nginx "$n" "$mode" "https://$NGINX_IP:$nginx_port/poll.json" "$nginx_pid" -H 'Connection: close'
-      else
-        run_wrk nginx "$n" "$mode" "https://$NGINX_IP:$nginx_port/poll.json" "$nginx_pid"
-      fi
+      run_wrk nginx "$n" "$mode" "https://$NGINX_IP:$nginx_port/v1/poll" "$nginx_pid" -s "$BENCH_LIB/poll.lua"
     done
   done
   server_peak[$n]=$(peak_rss_kb "$server_pid")

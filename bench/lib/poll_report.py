@@ -60,7 +60,7 @@ out = dict(
                         "ratio to nginx"],
                rows=[[r["appliances"], r["mode"], r["server"], r["per_s"], r["p50_ms"], r["p99_ms"], r["errors"],
                       r["server_cpu_us_per_request"], r["ratio_to_nginx"]] for r in results]),
-    notes=["mode new: Connection: close, a full TLS handshake per request (wrk does not resume sessions)",
+    notes=["mode new: Connection: close, a full TLS handshake per request (both servers have resumption off: wrk would resume, an appliance polling daily cannot)",
            "wrk's latency runs from writing the request to the answer: it leaves out connect and handshake",
            "uun-server answers POST /v1/poll (a registry write each); nginx a static file of the same size (GET)",
            "CPU us/req: the server's CPU (nginx: master and workers) per request"])

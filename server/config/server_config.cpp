@@ -79,6 +79,7 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     if (auto tls = daemon ? std::optional(root.child_required("tls")) : root.child("tls")) {
         c.tls.certificate = tls->string("certificate");
         c.tls.key = tls->string("key");
+        c.tls.session_tickets = tls->boolean_or("session_tickets", c.tls.session_tickets);
         require_absolute(*tls, "certificate", c.tls.certificate);
         require_absolute(*tls, "key", c.tls.key);
     }

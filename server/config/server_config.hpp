@@ -15,6 +15,7 @@ namespace uun::server {
 struct tls_config {
     std::string certificate;  // PEM chain
     std::string key;
+    bool session_tickets = true;  // false: every connection makes a full handshake
 };
 
 struct store_config {

@@ -30,9 +30,15 @@ result<tls_context_ptr> make_tls_context(const tls_config& files)
                          ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
     // Resumption by session tickets only: the key lives in this context, no
-    // per-session memory on the server. One ticket is all an updater needs.
+    // per-session memory on the server. One ticket is all an updater needs;
+    // tls.session_tickets: false turns resumption off altogether.
     SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
-    SSL_CTX_set_num_tickets(native, 1);
+    if (files.session_tickets) {
+        SSL_CTX_set_num_tickets(native, 1);
+    } else {
+        SSL_CTX_set_options(native, SSL_OP_NO_TICKET);
+        SSL_CTX_set_num_tickets(native, 0);
+    }
     // Idle keep-alive connections give their 34 KiB of record buffers back.
     SSL_CTX_set_mode(native, SSL_MODE_RELEASE_BUFFERS);
 

@@ -183,4 +183,18 @@ check_eq "a missing certificate: exit 1 before detaching" "$?" "1"
 check_contains "  with a message naming the file" "$(cat "$work/badcert.out")" "tls.certificate: $work/tls/missing.crt"
 check "  and nothing listens" sh -c "! ss -ltnH 'sport = :$port' | grep -q ."
 
+# ---- tls.session_tickets: false ---------------------------------------------
+write_config "$work/limits-default.yaml"
+write_config "$work/notickets.yaml"
+sed -i "s|key: $work/tls/uun-server.key}|key: $work/tls/uun-server.key, session_tickets: false}|" "$work/notickets.yaml"
+check_contains "the config turns tickets off" "$(cat "$work/notickets.yaml")" "session_tickets: false"
+start_server "$work/notickets.yaml"
+resumed() { python3 "$UUN_SRC/test/lib/tls_resumed.py" "$server_ip" "$port" "$work/tls/ca.pem" "$1"; }
+check_eq "session_tickets false, TLS 1.2: every handshake is a full one" "$(resumed TLSv1_2)" "full full full"
+check_eq "session_tickets false, TLS 1.3: every handshake is a full one" "$(resumed TLSv1_3)" "full full full"
+stop_server
+start_server "$work/limits-default.yaml"
+check_eq "by default, TLS 1.3 sessions resume by ticket" "$(resumed TLSv1_3)" "full resumed resumed"
+stop_server
+
 summary

@@ -18,6 +18,7 @@ TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
     CHECK(daemon->listen.size() == 2);
     CHECK(daemon->registry.expire_after == std::chrono::hours(24 * 7));
     CHECK(daemon->limits.max_body == 16384);
+    CHECK(daemon->tls.session_tickets);
     auto publish = load_server_config(path, config_purpose::publish);
     REQUIRE(publish);
     CHECK(publish->publish.channels == std::vector<std::string>{"av", "sys"});
@@ -90,6 +91,10 @@ TEST_CASE("server.yaml errors name the line and the key")
          config_purpose::daemon, "'publish.sender_domain': must be a bare domain"},
         {"parallel out of range", base + "mta: {parallel: 0, relay_map: /r}\n", config_purpose::daemon,
          "'mta.parallel'"},
+        {"session_tickets not a boolean",
+         "listen: ['127.0.0.1:8443']\ntls: {certificate: /c, key: /k, session_tickets: sometimes}\n"
+         "store: {sqlite: /s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "test.yaml:2: 'tls.session_tickets'"},
     };
     test::scratch_dir dir;
     for (const auto& r : rows) {
