@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,10 @@ public:
     // (false: stop) or result<bool> (an error ends the walk and is returned).
     template <class OnRow>
     result<void> each_row(OnRow&& on_row);
+
+    // read(*this) of the first row, or nothing when there is no row.
+    template <class Read>
+    result<std::optional<std::invoke_result_t<Read&, sqlite_statement&>>> first_row(Read&& read);
     void reset();        // ready to bind and run again
 
     std::int64_t int64(int column) const;
@@ -108,6 +113,18 @@ result<void> sqlite_statement::each_row(OnRow&& on_row)
                 return {};
         }
     }
+}
+
+template <class Read>
+result<std::optional<std::invoke_result_t<Read&, sqlite_statement&>>> sqlite_statement::first_row(Read&& read)
+{
+    using value = std::invoke_result_t<Read&, sqlite_statement&>;
+    auto row = step();
+    if (!row)
+        return std::unexpected(row.error());
+    if (!*row)
+        return std::optional<value>{};
+    return std::optional<value>{read(*this)};
 }
 
 // BEGIN IMMEDIATE on construction; ROLLBACK unless commit() succeeded.

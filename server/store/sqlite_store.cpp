@@ -366,12 +366,7 @@ public:
         if (!st)
             return std::unexpected(st.error());
         st->bind(1, sha256);
-        auto row = st->step();
-        if (!row)
-            return std::unexpected(row.error());
-        if (!*row)
-            return std::optional<std::uint64_t>{};
-        return std::optional<std::uint64_t>{static_cast<std::uint64_t>(st->int64(0))};
+        return st->first_row([](sqlite_statement& row) { return static_cast<std::uint64_t>(row.int64(0)); });
     }
 
     result<void> record_notification(const notification_record& n) override
@@ -525,12 +520,7 @@ private:
         if (!st)
             return std::unexpected(st.error());
         st->bind(1, id);
-        auto row = st->step();
-        if (!row)
-            return std::unexpected(row.error());
-        if (!*row)
-            return std::optional<appliance_record>{};
-        return std::optional<appliance_record>{read_appliance(*st)};
+        return st->first_row([](sqlite_statement& row) { return read_appliance(row); });
     }
 
     result<std::uint64_t> head_seq_locked()
