@@ -62,6 +62,6 @@ out = dict(
                       r["server_cpu_us_per_request"], r["ratio_to_nginx"]] for r in results]),
     notes=["mode new: Connection: close, a full TLS handshake per request (both servers have resumption off: wrk would resume, an appliance polling daily cannot)",
            "wrk's latency runs from writing the request to the answer: it leaves out connect and handshake",
-           "uun-server answers POST /v1/poll (a registry write each); nginx a static file of the same size (GET)",
+           "both get the same POST /v1/poll from the same wrk script (bench/lib/poll.lua): uun-server answers it (a registry write each), nginx serves a static file of the same size",
            "CPU us/req: the server's CPU (nginx: master and workers) per request"])
 json.dump(out, sys.stdout)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints the table and the targets of a bench/results/<name>.json file.
 
-Usage: table.py RESULT.json...   (exit 1 when a file is not a result)"""
+Usage: table.py [--markdown] RESULT.json...   (exit 1 when a file is not a result)
+--markdown: the table and the targets as bench/README.md shows them."""
 import json
 import sys
 
@@ -28,6 +29,24 @@ def show(path):
         print(f"  note: {note}")
 
 
+def show_markdown(path):
+    with open(path) as f:
+        d = json.load(f)
+    table = d["table"]
+    print("| " + " | ".join(table["columns"]) + " |")
+    print("|" + "---|" * len(table["columns"]))
+    for r in table["rows"]:
+        print("| " + " | ".join("" if v is None else str(v) for v in r) + " |")
+    print()
+    for t in d.get("targets", []):
+        mark = "met" if t["met"] else "**missed**"
+        print(f"- target {t['name']}: **{t['value']}** (want {t['want']}): {mark}")
+    for c in d.get("cpu_comparisons", []):
+        print(f"- {c['name']}: {c['value']}")
+
+
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        show(p)
+    args = sys.argv[1:]
+    markdown = bool(args) and args[0] == "--markdown"
+    for p in args[1:] if markdown else args:
+        (show_markdown if markdown else show)(p)
