@@ -333,12 +333,6 @@ public:
         return std::optional<stored_entry>{std::move(*e)};
     }
 
-    result<entry_batch> entries_for(const appliance_record& a, std::uint64_t after_seq, std::size_t limit) override
-    {
-        std::lock_guard lock(mutex_);
-        return entries_for_locked(a, after_seq, limit);
-    }
-
     result<std::vector<stored_entry>> recent_entries(std::size_t limit) override
     {
         std::lock_guard lock(mutex_);
@@ -406,13 +400,6 @@ public:
         return select_notifications(
             cat("SELECT ", notification_columns, " FROM notifications WHERE expires >= ?1 ORDER BY appliance_id, seq"),
             now);
-    }
-
-    result<void> mark_fetched(const std::string& appliance_id, const std::vector<std::uint64_t>& seqs,
-                              std::int64_t now) override
-    {
-        std::lock_guard lock(mutex_);
-        return mark_fetched_locked(appliance_id, seqs, now);
     }
 
     result<void> record_report(const report_record& r) override

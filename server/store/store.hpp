@@ -100,9 +100,10 @@ public:
     virtual result<registration> record_poll(const appliance_record& appliance, const std::string& token_hash,
                                              std::int64_t now) = 0;
     // Everything a poll does, as one transaction: the row as it was, the
-    // upsert (as record_poll), the entries for the appliance after its
-    // last_seq (as entries_for), the log head, and, when the row is the
-    // appliance's, its notified entries among them marked fetched. One
+    // upsert (as record_poll), the entries after the appliance's last_seq on
+    // its channels whose target matches it (ascending, at most max_entries),
+    // the log head, and, when the row is the appliance's, its notified
+    // entries among them marked fetched (the first fetch counts). One
     // consistent view, and one lock and one commit per poll instead of five.
     virtual result<poll_exchange> exchange_poll(const appliance_record& appliance, const std::string& token_hash,
                                                 std::int64_t now, std::size_t max_entries) = 0;
@@ -124,9 +125,6 @@ public:
     virtual result<stored_entry> append_entry(proto::update_entry draft, const entry_signer& sign) = 0;
     virtual result<std::uint64_t> head_seq() = 0;
     virtual result<std::optional<stored_entry>> entry(std::uint64_t seq) = 0;
-    // Entries after after_seq on the appliance's channels whose target matches it, ascending.
-    virtual result<entry_batch> entries_for(const appliance_record& appliance, std::uint64_t after_seq,
-                                            std::size_t limit) = 0;
     virtual result<std::vector<stored_entry>> recent_entries(std::size_t limit) = 0;
 
     // Payload index (the files themselves live in a payload_dir).
@@ -137,8 +135,6 @@ public:
     virtual result<std::vector<notification_record>> notifications(std::uint64_t seq) = 0;
     // Notifications whose UUN has not expired at `now` (their mail may still be queued).
     virtual result<std::vector<notification_record>> live_notifications(std::int64_t now) = 0;
-    virtual result<void> mark_fetched(const std::string& appliance_id, const std::vector<std::uint64_t>& seqs,
-                                      std::int64_t now) = 0;
     virtual result<void> record_report(const report_record& report) = 0;
     virtual result<std::vector<appliance_progress>> progress(std::uint64_t seq) = 0;
 

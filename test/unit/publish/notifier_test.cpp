@@ -116,6 +116,12 @@ struct world {
         REQUIRE(store->record_poll(a, "hash-" + a.id, at));
     }
 
+    // The appliance's poll fetches the entries after its last_seq.
+    void poll(const server::appliance_record& a, std::int64_t at)
+    {
+        REQUIRE(store->exchange_poll(a, "hash-" + a.id, at, 64));
+    }
+
     notify_report notify(const std::vector<server::appliance_record>& targets)
     {
         notify_context ctx{cfg, key, *store, mta, clock};
@@ -253,7 +259,7 @@ TEST_CASE("notifying again replaces the record but keeps when the appliance fetc
     auto a = appliance("gw-1", "192.0.2.11");
     w.register_appliance(a, t0);
     w.notify({a});
-    REQUIRE(w.store->mark_fetched("gw-1", {w.entry.seq}, t0 + 30));
+    w.poll(a, t0 + 30);
     w.clock.advance(600);
     w.notify({a});
     auto n = w.recorded()["gw-1"];
@@ -273,7 +279,7 @@ TEST_CASE("--wait follows reports until every target reported, a line per change
         ++polls;
         w.clock.advance(1);
         if (polls == 2)
-            REQUIRE(w.store->mark_fetched("gw-1", {w.entry.seq}, w.clock.now()));
+            w.poll(appliance("gw-1", "192.0.2.1"), w.clock.now());
         if (polls == 3)
             REQUIRE(w.store->record_report({"gw-1", w.entry.seq, "installed", "", w.clock.now()}));
         if (polls == 5)

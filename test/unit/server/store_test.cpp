@@ -106,7 +106,7 @@ TEST_CASE("reopening keeps the log, and seq continues")
     CHECK(counts->entries == 3);
 }
 
-TEST_CASE("entries_for selects by seq, channel and target, with a limit")
+TEST_CASE("a poll gets the entries after its last_seq on its channels and target, with a limit")
 {
     test::scratch_dir dir;
     auto s = open_in(dir);
@@ -123,21 +123,26 @@ TEST_CASE("entries_for selects by seq, channel and target, with a limit")
             out.push_back(e.entry.seq);
         return out;
     };
+    auto poll = [&](appliance_record a, std::uint64_t last_seq, std::size_t limit) {
+        a.last_seq = last_seq;
+        auto got = s->exchange_poll(a, "h", 1000, limit);
+        REQUIRE(got);
+        CHECK(got->head_seq == 6);
+        return got->batch;
+    };
     auto a = appliance("gw-1", {"av"});
-    auto all = s->entries_for(a, 0, 64);
-    REQUIRE(all);
-    CHECK(seqs(*all) == std::vector<std::uint64_t>{1, 4});
-    CHECK_FALSE(all->more);
+    auto all = poll(a, 0, 64);
+    CHECK(seqs(all) == std::vector<std::uint64_t>{1, 4});
+    CHECK_FALSE(all.more);
 
-    auto after = s->entries_for(a, 1, 64);
-    CHECK(seqs(*after) == std::vector<std::uint64_t>{4});
+    CHECK(seqs(poll(a, 1, 64)) == std::vector<std::uint64_t>{4});
 
-    auto limited = s->entries_for(a, 0, 1);
-    CHECK(seqs(*limited) == std::vector<std::uint64_t>{1});
-    CHECK(limited->more);
+    auto limited = poll(a, 0, 1);
+    CHECK(seqs(limited) == std::vector<std::uint64_t>{1});
+    CHECK(limited.more);
 
-    auto both = s->entries_for(appliance("gw-2", {"av", "sys"}, "other", "9"), 0, 64);
-    CHECK(seqs(*both) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    auto both = poll(appliance("gw-2", {"av", "sys"}, "other", "9"), 0, 64);
+    CHECK(seqs(both) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
 }
 
 TEST_CASE("the registry binds an id to its first token; expiry releases it")
@@ -242,8 +247,8 @@ TEST_CASE("notifications, fetches and reports make the progress of an entry")
         n.result = "queued";
         REQUIRE(s->record_notification(n));
     }
-    REQUIRE(s->mark_fetched("gw-1", {1}, 1200));
-    REQUIRE(s->mark_fetched("gw-1", {1}, 1300));  // the first fetch counts
+    REQUIRE(s->exchange_poll(appliance("gw-1", {"av"}), "h", 1200, 64));
+    REQUIRE(s->exchange_poll(appliance("gw-1", {"av"}), "h", 1300, 64));  // the first fetch counts
     REQUIRE(s->record_report({"gw-1", 1, "installed", "", 1250}));
     REQUIRE(s->record_report({"gw-3", 1, "failed", "hook exited 1", 1400}));
 
