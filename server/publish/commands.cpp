@@ -126,7 +126,8 @@ outcome<void> notify_and_report(const proto::update_entry& entry, const std::vec
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.3f", report->handoff_seconds);
     env.out << "notified seq " << entry.seq << ": " << report->queued << " of " << report->targets
-            << " UUNs queued, " << report->failures.size() << " failed (hand-off " << seconds << " s)\n";
+            << " UUNs queued, " << report->failures.size() << " failed (hand-off " << seconds << " s"
+            << (report->retried > 0 ? cat("; ", report->retried, " queued on a retry") : "") << ")\n";
     audit(env, cat("seq ", entry.seq, ": ", report->queued, " of ", report->targets, " UUNs queued, ",
                    report->failures.size(), " failed"));
 

@@ -6,12 +6,27 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lib/result.hpp"
 #include "server/config/server_config.hpp"
 
 namespace uun::publish {
+
+// What became of one mail handed to the MTA. deferred: it could not take
+// the mail now (no connection, a 4xx reply, a lost session, sendmail's
+// EX_TEMPFAIL), so a later try may work; refused: it will not (a 5xx reply,
+// a broken setup). why says which, in operator terms.
+struct handoff {
+    enum class outcome { queued, deferred, refused };
+    outcome status = outcome::queued;
+    std::string why;
+
+    bool queued() const { return status == outcome::queued; }
+    static handoff deferred(std::string why) { return {outcome::deferred, std::move(why)}; }
+    static handoff refused(std::string why) { return {outcome::refused, std::move(why)}; }
+};
 
 struct outgoing_mail {
     std::string sender;     // envelope sender, uun+<id>@<sender_domain>
@@ -27,8 +42,8 @@ public:
     // Serialises publishers sharing the relay map until the transport goes.
     virtual result<void> lock() = 0;
     virtual result<void> install_relay_map(const std::string& content) = 0;
-    // One result per mail, in order; a failure says why in operator terms.
-    virtual std::vector<result<void>> submit(const std::vector<outgoing_mail>& mails) = 0;
+    // One handoff per mail, in order.
+    virtual std::vector<handoff> submit(const std::vector<outgoing_mail>& mails) = 0;
 };
 
 // <sendmail...> -f <sender> -i -- <recipient>

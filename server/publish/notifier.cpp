@@ -114,7 +114,7 @@ result<notify_report> notify_appliances(const proto::update_entry& entry,
     report.map_notes = map.problems;
 
     auto started = std::chrono::steady_clock::now();
-    std::vector<result<void>> sent;
+    handoff_summary sent;
     std::string mta_down;
     if (!mails.empty()) {
         if (auto r = ctx.transport.lock(); !r)
@@ -122,15 +122,16 @@ result<notify_report> notify_appliances(const proto::update_entry& entry,
         else if (auto r = ctx.transport.install_relay_map(map.content); !r)
             mta_down = r.error().message;
         else
-            sent = ctx.transport.submit(mails);
+            sent = submit_with_retries(ctx.transport, mails, ctx.retry, ctx.pause);
     }
+    report.retried = sent.retried;
     report.handoff_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
     for (auto& p : plans) {
         if (p.failure.empty() && !mta_down.empty())
             p.failure = mta_down;
-        else if (p.failure.empty() && !sent[p.mail_index])
-            p.failure = sent[p.mail_index].error().message;
+        else if (p.failure.empty() && !sent.results[p.mail_index].queued())
+            p.failure = sent.results[p.mail_index].why;
         p.record.result = p.failure.empty() ? "queued" : cat("failed: ", p.failure);
         if (p.failure.empty())
             ++report.queued;

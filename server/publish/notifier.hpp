@@ -1,8 +1,9 @@
 // Sends the UUNs of one urgent entry: a signed mail per target appliance,
 // routed through the relay map to the appliance's recorded address, each
 // hand-off recorded in the store (queued or failed: why). Callers: publish
-// and --renotify. Nothing is retried here: the MTA queues and retries, and a
-// failed hand-off is retried by --renotify.
+// and --renotify. Once queued, the MTA delivers and retries; a hand-off the
+// MTA deferred is tried again here (handoff_retry.hpp), and one that still
+// failed is retried by --renotify.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include "lib/ed25519.hpp"
 #include "lib/update_entry.hpp"
 #include "server/config/server_config.hpp"
+#include "server/publish/handoff_retry.hpp"
 #include "server/publish/mail_transport.hpp"
 #include "server/store/store.hpp"
 
@@ -24,11 +26,14 @@ struct notify_context {
     server::store& store;
     mail_transport& transport;
     const uun::clock& clock;
+    retry_policy retry{};
+    pause_function pause = sleep_pause;
 };
 
 struct notify_report {
     std::size_t targets = 0;
     std::size_t queued = 0;
+    std::size_t retried = 0;               // queued, but only on a later pass
     std::vector<std::string> failures;     // one per appliance not handed off: "<id> (<addr>): why"
     std::vector<std::string> map_notes;    // relay-map rows left out that were not targets
     std::vector<std::string> store_errors;  // notifications that could not be recorded

@@ -118,9 +118,9 @@ public:
         return {};
     }
 
-    std::vector<result<void>> submit(const std::vector<outgoing_mail>& mails) override
+    std::vector<handoff> submit(const std::vector<outgoing_mail>& mails) override
     {
-        std::vector<result<void>> results(mails.size());
+        std::vector<handoff> results(mails.size());
         auto threads = static_cast<std::size_t>(config_.parallel);
         if (config_.submit == server::submit_method::sendmail) {
             run_parallel(mails.size(), threads, [&](std::size_t i) {
@@ -130,7 +130,7 @@ public:
         }
         // One SMTP session per thread; each takes the next mail in turn.
         std::atomic<std::size_t> next{0};
-        run_parallel(threads, threads, [&](std::size_t) {
+        run_parallel(std::min(threads, mails.size()), threads, [&](std::size_t) {
             smtp_session session(config_.smtp);
             for (std::size_t i = next++; i < mails.size(); i = next++)
                 results[i] = session.send(mails[i].sender, mails[i].recipient, to_crlf(mails[i].message));
@@ -139,14 +139,16 @@ public:
     }
 
 private:
-    result<void> submit_sendmail(const outgoing_mail& m) const
+    // sendmail's EX_TEMPFAIL, a signal or a timeout: worth another try.
+    handoff submit_sendmail(const outgoing_mail& m) const
     {
+        constexpr int ex_tempfail = 75;
         auto argv = sendmail_argv(config_.sendmail, m.sender, m.recipient);
         auto done = run_process(argv, m.message);
         if (!done)
-            return std::unexpected(done.error());
+            return handoff::deferred(done.error().message);
         if (auto why = describe_failure(argv[0], *done); !why.empty())
-            return fail(why);
+            return done->status == ex_tempfail || done->signal != 0 ? handoff::deferred(why) : handoff::refused(why);
         return {};
     }
 

@@ -63,12 +63,30 @@ smtp_session::~smtp_session()
         ::curl_easy_cleanup(impl_->curl);
 }
 
-result<void> smtp_session::send(const std::string& sender, const std::string& recipient,
+handoff::outcome smtp_failure_outcome(int curl_code, long reply)
+{
+    if (reply >= 400 && reply < 500)
+        return handoff::outcome::deferred;
+    if (reply >= 500)
+        return handoff::outcome::refused;
+    switch (static_cast<CURLcode>(curl_code)) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+        return handoff::outcome::deferred;
+    default:
+        return handoff::outcome::refused;
+    }
+}
+
+handoff smtp_session::send(const std::string& sender, const std::string& recipient,
                                 const std::string& crlf_message)
 {
     CURL* c = impl_->curl;
     if (c == nullptr)
-        return fail("libcurl could not make a handle");
+        return handoff::refused("libcurl could not make a handle");
     upload body{&crlf_message, 0};
     std::string from = "<" + sender + ">";
     curl_slist* rcpt = ::curl_slist_append(nullptr, ("<" + recipient + ">").c_str());
@@ -92,7 +110,8 @@ result<void> smtp_session::send(const std::string& sender, const std::string& re
         long reply = 0;
         ::curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
         std::string detail = impl_->error[0] != '\0' ? impl_->error : ::curl_easy_strerror(rc);
-        return fail(cat("SMTP to ", impl_->url, ": ", detail, reply != 0 ? cat(" (reply ", reply, ")") : ""));
+        return {smtp_failure_outcome(rc, reply),
+                cat("SMTP to ", impl_->url, ": ", detail, reply != 0 ? cat(" (reply ", reply, ")") : "")};
     }
     return {};
 }

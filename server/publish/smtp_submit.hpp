@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "lib/result.hpp"
+#include "server/publish/mail_transport.hpp"
 
 namespace uun::publish {
 
@@ -25,13 +26,20 @@ public:
     smtp_session(const smtp_session&) = delete;
     smtp_session& operator=(const smtp_session&) = delete;
 
-    // Sends one mail (CRLF line ends) in its own transaction on the open connection.
-    result<void> send(const std::string& sender, const std::string& recipient, const std::string& crlf_message);
+    // Sends one mail (CRLF line ends) in its own transaction on the open
+    // connection; after a failure the next send connects again.
+    handoff send(const std::string& sender, const std::string& recipient, const std::string& crlf_message);
 
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// Whether a failed transaction is worth another try: deferred for no
+// connection, a timeout, a lost session or a 4xx reply; refused for a 5xx
+// reply or anything local. curl_code is the CURLcode, reply the last SMTP
+// reply code (0: none).
+handoff::outcome smtp_failure_outcome(int curl_code, long reply);
 
 // Connects and reads the greeting, so a missing listener is found before publishing.
 result<void> probe_smtp(const std::string& host_port);

@@ -4,7 +4,8 @@
 # 127.0.2.12): each gets exactly one UUN whose X-UUN verifies with the
 # publisher's public key, through the relay map uun-publish maintains; bad
 # input gets its message and exit code and changes nothing; a failing
-# sendmail is recorded and --renotify retries; SMTP submission; --wait.
+# sendmail is recorded and --renotify retries; SMTP submission; a hand-off
+# the MTA defers is tried again; --wait.
 set -u
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
@@ -204,6 +205,27 @@ for id in 1 2; do
   newest=$(ls -t "$work/sink$id"/* | head -1)
   check_sink_mail "$newest" "gw-$id" 3
 done
+
+# ---- the MTA defers a hand-off: tried again, then left to --renotify -------------
+# anvil lets the publisher hand off one mail a minute, so the second gets a 450
+# on every try: uun-publish pauses, tries it once more, and stops there because
+# that pass got nothing through.
+postconf -c "$vendor/etc" -e "smtpd_client_message_rate_limit = 1" "smtpd_client_event_limit_exceptions ="
+postfix -c "$vendor/etc" reload >/dev/null 2>&1
+out=$("$PUBLISH" -c "$work/smtp.yaml" --renotify 3 2>"$work/deferred.err")
+check_eq "a deferred SMTP hand-off: exit 4" "$?" "4"
+check_contains "a deferred SMTP hand-off: one UUN queued" "$out" "notified seq 3: 1 of 2 UUNs queued, 1 failed"
+check "a deferred SMTP hand-off: the failure gives the 450 and the tries" \
+  grep -Eq "UUN not handed off: gw-[12] .*: MAIL failed: 450 \(reply 450\) \(2 tries\)$" "$work/deferred.err"
+check_eq "a deferred SMTP hand-off: Postfix deferred it twice" \
+  "$(grep -c "warning: Message delivery request rate limit exceeded" "$vendor/maillog")" "2"
+postconf -c "$vendor/etc" -X smtpd_client_message_rate_limit smtpd_client_event_limit_exceptions
+postfix -c "$vendor/etc" reload >/dev/null 2>&1
+out=$("$PUBLISH" -c "$work/smtp.yaml" --renotify 3 2>&1)
+check_contains "once the MTA takes mail again, --renotify queues both" "$out" "notified seq 3: 2 of 2 UUNs queued, 0 failed"
+both_have() { [ $(($(sink_count "$work/sink1") + $(sink_count "$work/sink2"))) -ge "$1" ]; }
+check "the queued, then both renotified UUNs arrive (3 more)" wait_for 30 both_have 9
+postfix_wait_empty "$vendor" 30
 
 # ---- --wait: until both report ---------------------------------------------------
 "$PUBLISH" -c "$cfg" --channel av --urgent --wait=60 "$work/sig.bin" >"$work/wait.out" 2>&1 &

@@ -3,6 +3,8 @@
 // (queued or failed: why). Also the --wait loop over recorded reports.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -28,6 +30,7 @@ public:
     std::vector<outgoing_mail> mails;
     std::string map_error;
     std::set<std::string> refuse_recipients;
+    std::map<std::string, int> defer_recipients;  // how many more tries to defer
 
     result<void> check_ready() override { return {}; }
     result<void> lock() override
@@ -43,14 +46,16 @@ public:
         map = content;
         return {};
     }
-    std::vector<result<void>> submit(const std::vector<outgoing_mail>& m) override
+    std::vector<handoff> submit(const std::vector<outgoing_mail>& m) override
     {
         calls.push_back("submit");
-        std::vector<result<void>> out;
+        std::vector<handoff> out;
         for (const auto& mail : m) {
             mails.push_back(mail);
             if (refuse_recipients.contains(mail.recipient))
-                out.push_back(fail("sendmail exited 75: try again"));
+                out.push_back(handoff::refused("sendmail exited 67: addressee unknown"));
+            else if (auto& left = defer_recipients[mail.recipient]; left > 0 && left--)
+                out.push_back(handoff::deferred("SMTP to smtp://127.0.0.1:25: 452 4.3.2 try again (reply 452)"));
             else
                 out.push_back({});
         }
@@ -91,6 +96,7 @@ struct world {
     manual_clock clock{t0};
     fake_transport mta;
     proto::update_entry entry;
+    std::vector<std::chrono::milliseconds> pauses;  // between retry passes
 
     world()
     {
@@ -125,6 +131,7 @@ struct world {
     notify_report notify(const std::vector<server::appliance_record>& targets)
     {
         notify_context ctx{cfg, key, *store, mta, clock};
+        ctx.pause = [this](std::chrono::milliseconds p) { pauses.push_back(p); };
         auto r = notify_appliances(entry, targets, ctx);
         REQUIRE(r);
         return *r;
@@ -231,14 +238,74 @@ TEST_CASE("hand-off failures are recorded per appliance and the rest still go ou
     auto report = w.notify({good, refused, bad_recipient, bad_address});
     CHECK(report.queued == 1);
     REQUIRE(report.failures.size() == 3);
-    CHECK(report.failures[0] == "gw-2 (192.0.2.12:25): sendmail exited 75: try again");
-    CHECK(w.mta.mails.size() == 2);  // the two bad rows never reach the MTA
+    CHECK(report.failures[0] == "gw-2 (192.0.2.12:25): sendmail exited 67: addressee unknown");
+    CHECK(w.mta.mails.size() == 2);  // the two bad rows never reach the MTA; a refusal is not retried
+    CHECK(w.pauses.empty());
     auto rec = w.recorded();
     CHECK(rec["gw-1"].result == "queued");
-    CHECK(rec["gw-2"].result == "failed: sendmail exited 75: try again");
+    CHECK(rec["gw-2"].result == "failed: sendmail exited 67: addressee unknown");
     CHECK(rec["gw-3"].result == "failed: notify recipient 'not an address' is not a mail address");
     CHECK(rec["gw-4"].result == "failed: 'gw4.example' is not an IP address");
     CHECK(report.map_notes.size() == 1);  // gw-4 has no route
+}
+
+TEST_CASE("a deferred hand-off is tried again after a pause and then counts as queued")
+{
+    world w;
+    auto a = appliance("gw-1", "192.0.2.11");
+    auto b = appliance("gw-2", "192.0.2.12");
+    w.register_appliance(a, t0);
+    w.register_appliance(b, t0);
+    w.mta.defer_recipients["uun@gw-2.example"] = 1;
+    auto report = w.notify({a, b});
+    CHECK(report.queued == 2);
+    CHECK(report.retried == 1);
+    CHECK(report.failures.empty());
+    CHECK(w.pauses == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(1000)});
+    REQUIRE(w.mta.mails.size() == 3);
+    CHECK(w.mta.mails[2].recipient == "uun@gw-2.example");
+    CHECK(w.mta.mails[2].message == w.mta.mails[1].message);  // the same signed mail, not a new UUN
+    CHECK(w.recorded()["gw-2"].result == "queued");
+}
+
+TEST_CASE("retry pauses double up to the pass limit; what is still deferred then fails with its tries")
+{
+    world w;
+    std::vector<server::appliance_record> targets;
+    for (int i = 1; i <= 5; ++i) {
+        targets.push_back(appliance(cat("gw-", i), cat("192.0.2.", 10 + i)));
+        w.register_appliance(targets.back(), t0);
+    }
+    // gw-2 gets through on pass 2, gw-3 on pass 3, gw-4 on pass 4; gw-5 never does.
+    for (int i = 2; i <= 5; ++i)
+        w.mta.defer_recipients[cat("uun@gw-", i, ".example")] = i == 5 ? 100 : i - 1;
+    auto report = w.notify(targets);
+    CHECK(report.queued == 4);
+    CHECK(report.retried == 3);
+    using std::chrono::milliseconds;
+    CHECK(w.pauses == std::vector<milliseconds>{milliseconds(1000), milliseconds(2000), milliseconds(4000)});
+    REQUIRE(report.failures.size() == 1);
+    CHECK(report.failures[0] ==
+          "gw-5 (192.0.2.15:25): SMTP to smtp://127.0.0.1:25: 452 4.3.2 try again (reply 452) (4 tries)");
+    CHECK(w.recorded()["gw-5"].result.starts_with("failed: SMTP to smtp://127.0.0.1:25: 452"));
+}
+
+TEST_CASE("a retry pass that queues nothing ends the retries: the MTA is not taking mail")
+{
+    world w;
+    auto a = appliance("gw-1", "192.0.2.11");
+    auto b = appliance("gw-2", "192.0.2.12");
+    w.register_appliance(a, t0);
+    w.register_appliance(b, t0);
+    w.mta.defer_recipients["uun@gw-1.example"] = 100;
+    w.mta.defer_recipients["uun@gw-2.example"] = 100;
+    auto report = w.notify({a, b});
+    CHECK(report.queued == 0);
+    CHECK(report.retried == 0);
+    CHECK(w.pauses.size() == 1);
+    CHECK(w.mta.mails.size() == 4);  // each mail twice, then no more
+    REQUIRE(report.failures.size() == 2);
+    CHECK(report.failures[1].ends_with("(reply 452) (2 tries)"));
 }
 
 TEST_CASE("when the relay map cannot be installed nothing is submitted and every target is failed")
