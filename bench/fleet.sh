@@ -40,13 +40,16 @@ relay_map=$pf/etc/uun_relayhost
 postfix_tuning=(
   "sender_dependent_relayhost_maps = hash:$relay_map"
   # Each appliance is its own destination with one mail, so the per-destination
-  # limits do not matter; the number of smtp(8) clients at once does.
-  "default_process_limit = 300"
+  # limits do not matter; the number of smtp(8) clients at once does. 100 of
+  # them deliver on loopback as fast as 300 for less CPU (10 000 appliances,
+  # Postfix CPU 55 s against 67 s).
+  "default_process_limit = 100"
   "smtp_connect_timeout = 10s"
   "qmgr_message_active_limit = 40000"
   "qmgr_message_recipient_limit = 40000"
   "default_destination_concurrency_limit = 20"
   "smtp_connection_cache_on_demand = no"
+  ${BENCH_POSTFIX_EXTRA:+"$BENCH_POSTFIX_EXTRA"}  # one more main.cf line, to try a setting
 )
 postfix_create "$pf" "$VENDOR_IP" 25 "${postfix_tuning[@]}" || exit 1
 : >"$relay_map" && postmap -c "$pf/etc" "hash:$relay_map" || exit 1
