@@ -2,9 +2,11 @@
 #include "lib/ed25519.hpp"
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "lib/digest.hpp"
@@ -22,6 +24,11 @@ std::string openssl_error()
     ERR_clear_error();
     if (code == 0)
         return "not a PEM key";
+    if (ERR_reason_error_string(code) == nullptr) {
+        char hex[24];
+        std::snprintf(hex, sizeof hex, "%08lX", code);
+        return cat("OpenSSL error ", hex, " (`openssl errstr ", hex, "` says what it is)");
+    }
     char buf[256];
     ERR_error_string_n(code, buf, sizeof buf);
     return buf;
@@ -54,6 +61,11 @@ std::string raw_public_of(EVP_PKEY* key)
 }
 
 }  // namespace
+
+void defer_openssl_error_strings()
+{
+    OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CRYPTO_STRINGS, nullptr);
+}
 
 std::string key_id_of_raw(std::string_view raw_public_key)
 {

@@ -18,6 +18,13 @@ struct pkey_deleter {
 };
 using pkey_ptr = std::shared_ptr<EVP_PKEY>;
 
+// Leaves OpenSSL's error strings unloaded (0.4 MB resident in every process
+// that loads them); call first, before anything uses OpenSSL. Key errors then
+// carry OpenSSL's error code for `openssl errstr` instead of its text. For
+// uun-milter, whose only OpenSSL errors are key files at startup; not for a
+// process using libcurl, whose TLS errors need the text.
+void defer_openssl_error_strings();
+
 // Key id: first 16 hex digits of SHA-256 of the raw 32-byte public key.
 std::string key_id_of_raw(std::string_view raw_public_key);
 

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/ed25519.hpp"
 #include "lib/keyring.hpp"
 #include "lib/log.hpp"
 #include "milter/filter/daemon.hpp"
@@ -81,6 +82,7 @@ std::string describe(const milter_config& c, const proto::keyring& keys, const i
 
 int run_milter(int argc, char** argv)
 {
+    proto::defer_openssl_error_strings();
     int code = exit_ok;
     auto opts = parse_options(argc, argv, code);
     if (!opts)

@@ -95,6 +95,18 @@ sed -i "s|^trusted_keys: .*|trusted_keys: [$work/keys/missing.pem]|" "$work/badk
 check_eq "a missing key file exits 2" "$?" "2"
 check_contains "... naming the file" "$(cat "$work/badkey.out")" "$work/keys/missing.pem"
 
+# uun-milter leaves OpenSSL's error strings unloaded (memory); a key file that
+# is not PEM still says which file, what is wrong, and the code to look up.
+printf 'not a key\n' >"$work/keys/garbage.pem"
+sed "s|$work/keys/missing.pem|$work/keys/garbage.pem|" "$work/badkey.yaml" >"$work/garbagekey.yaml"
+"$milter_bin" -f -c "$work/garbagekey.yaml" >"$work/garbagekey.out" 2>&1
+check_eq "a key file that is not PEM exits 2" "$?" "2"
+check_contains "... naming the file and what is wrong" "$(cat "$work/garbagekey.out")" \
+  "$work/keys/garbage.pem: cannot read public key: OpenSSL error "
+code=$(grep -Eo 'openssl errstr [0-9A-F]{8}' "$work/garbagekey.out" | head -1 | cut -d' ' -f3)
+check "... with the code to look up" test -n "$code"
+check_contains "... which openssl errstr explains" "$(openssl errstr "$code")" "DECODER routines"
+
 if [ "$(id -u)" -eq 0 ]; then
   write_config "$work/root.yaml" "unix:$sock"
   sed -i 's/^user: .*/user: root/' "$work/root.yaml"
