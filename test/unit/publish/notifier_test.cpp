@@ -122,6 +122,14 @@ struct world {
         REQUIRE(store->record_poll(a, "hash-" + a.id, at));
     }
 
+    // An appliance in the registry, as its poll at t0 left it.
+    server::appliance_record registered(const std::string& id, const std::string& address)
+    {
+        auto a = appliance(id, address);
+        register_appliance(a, t0);
+        return a;
+    }
+
     // The appliance's poll fetches the entries after its last_seq.
     void poll(const server::appliance_record& a, std::int64_t at)
     {
@@ -252,10 +260,8 @@ TEST_CASE("hand-off failures are recorded per appliance and the rest still go ou
 TEST_CASE("a deferred hand-off is tried again after a pause and then counts as queued")
 {
     world w;
-    auto a = appliance("gw-1", "192.0.2.11");
-    auto b = appliance("gw-2", "192.0.2.12");
-    w.register_appliance(a, t0);
-    w.register_appliance(b, t0);
+    auto a = w.registered("gw-1", "192.0.2.11");
+    auto b = w.registered("gw-2", "192.0.2.12");
     w.mta.defer_recipients["uun@gw-2.example"] = 1;
     auto report = w.notify({a, b});
     CHECK(report.queued == 2);
@@ -293,10 +299,8 @@ TEST_CASE("retry pauses double up to the pass limit; what is still deferred then
 TEST_CASE("a retry pass that queues nothing ends the retries: the MTA is not taking mail")
 {
     world w;
-    auto a = appliance("gw-1", "192.0.2.11");
-    auto b = appliance("gw-2", "192.0.2.12");
-    w.register_appliance(a, t0);
-    w.register_appliance(b, t0);
+    auto a = w.registered("gw-1", "192.0.2.11");
+    auto b = w.registered("gw-2", "192.0.2.12");
     w.mta.defer_recipients["uun@gw-1.example"] = 100;
     w.mta.defer_recipients["uun@gw-2.example"] = 100;
     auto report = w.notify({a, b});
