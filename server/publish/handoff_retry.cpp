@@ -15,10 +15,9 @@ handoff_summary submit_with_retries(mail_transport& transport, const std::vector
 {
     handoff_summary summary;
     summary.results = transport.submit(mails);
-    summary.passes = 1;
     std::vector<int> tries(mails.size(), 1);
     auto pause_length = policy.first_pause;
-    while (summary.passes < policy.passes) {
+    for (int pass = 2; pass <= policy.passes; ++pass) {
         std::vector<std::size_t> deferred;
         for (std::size_t i = 0; i < summary.results.size(); ++i)
             if (summary.results[i].status == handoff::outcome::deferred)
@@ -32,7 +31,6 @@ handoff_summary submit_with_retries(mail_transport& transport, const std::vector
         for (auto i : deferred)
             again.push_back(mails[i]);
         auto results = transport.submit(again);
-        ++summary.passes;
         std::size_t queued = 0;
         for (std::size_t k = 0; k < deferred.size(); ++k) {
             auto i = deferred[k];

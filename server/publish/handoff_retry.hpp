@@ -27,7 +27,6 @@ void sleep_pause(std::chrono::milliseconds how_long);
 struct handoff_summary {
     std::vector<handoff> results;  // one per mail, in order, as the last try left it
     std::size_t retried = 0;       // mails queued on a later pass
-    int passes = 0;                // passes made, the first included
 };
 
 handoff_summary submit_with_retries(mail_transport& transport, const std::vector<outgoing_mail>& mails,

@@ -139,7 +139,8 @@ public:
     }
 
 private:
-    // sendmail's EX_TEMPFAIL, a signal or a timeout: worth another try.
+    // Worth another try: sendmail's EX_TEMPFAIL, a signal, or one that could
+    // not be started now or overstayed its timeout.
     handoff submit_sendmail(const outgoing_mail& m) const
     {
         constexpr int ex_tempfail = 75;

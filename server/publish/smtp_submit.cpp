@@ -82,7 +82,7 @@ handoff::outcome smtp_failure_outcome(int curl_code, long reply)
 }
 
 handoff smtp_session::send(const std::string& sender, const std::string& recipient,
-                                const std::string& crlf_message)
+                           const std::string& crlf_message)
 {
     CURL* c = impl_->curl;
     if (c == nullptr)
