@@ -27,11 +27,11 @@
 #include <vector>
 
 #include "bench/fleet/smtp_fleet.hpp"
-#include "lib/clock.hpp"
-#include "lib/file_util.hpp"
-#include "lib/keyring.hpp"
-#include "lib/log.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/util/log.hpp"
+#include "lib/proto/uun_header.hpp"
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/poll_cycle.hpp"
 #include "milter/updater/state_store.hpp"

@@ -13,7 +13,7 @@
 
 #include <netinet/in.h>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::bench {
 

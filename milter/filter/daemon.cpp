@@ -9,7 +9,7 @@
 #include <cstring>
 #include <string>
 
-#include "lib/file_util.hpp"
+#include "lib/util/file_util.hpp"
 
 namespace uun::milter {
 

@@ -10,8 +10,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "lib/file_util.hpp"
-#include "lib/log.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/log.hpp"
 #include "milter/filter/milter_config.hpp"
 
 namespace uun::milter {

@@ -4,8 +4,8 @@
 
 #include <charconv>
 
-#include "lib/config.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/config.hpp"
+#include "lib/proto/uun_header.hpp"
 
 namespace uun::milter {
 

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/log.hpp"
-#include "lib/result.hpp"
+#include "lib/util/log.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::milter {
 

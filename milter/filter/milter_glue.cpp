@@ -10,7 +10,7 @@
 #include <new>
 #include <string_view>
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 #include "milter/filter/negotiate.hpp"
 
 namespace uun::milter {

@@ -4,7 +4,7 @@
 // with a tempfail. Called by run_milter (milter_main.cpp).
 #pragma once
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "milter/filter/negotiate.hpp"
 #include "milter/filter/session.hpp"
 

@@ -12,9 +12,9 @@
 #include <optional>
 #include <string>
 
-#include "lib/ed25519.hpp"
-#include "lib/keyring.hpp"
-#include "lib/log.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/util/log.hpp"
 #include "milter/filter/daemon.hpp"
 #include "milter/filter/listen_socket.hpp"
 #include "milter/filter/milter_config.hpp"

@@ -8,7 +8,7 @@
 
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::milter {
 

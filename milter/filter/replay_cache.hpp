@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "lib/clock.hpp"
-#include "lib/result.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/result.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;

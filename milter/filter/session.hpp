@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "lib/clock.hpp"
-#include "lib/keyring.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/proto/keyring.hpp"
 #include "milter/filter/milter_config.hpp"
 #include "milter/filter/mta_link.hpp"
 #include "milter/filter/replay_cache.hpp"

@@ -2,7 +2,7 @@
 // does temp + fsync + rename + directory fsync.
 #include "milter/filter/trigger_spool.hpp"
 
-#include "lib/file_util.hpp"
+#include "lib/util/file_util.hpp"
 
 namespace uun::milter {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::milter {
 

@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "milter/updater/transport.hpp"
 #include "milter/updater/updater_config.hpp"
 

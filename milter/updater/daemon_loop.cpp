@@ -2,7 +2,7 @@
 // flag and a non-blocking pipe; everything else happens in the loop.
 #include "milter/updater/daemon_loop.hpp"
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -7,8 +7,8 @@
 #include <chrono>
 #include <memory>
 
-#include "lib/clock.hpp"
-#include "lib/result.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/result.hpp"
 #include "milter/updater/spool_watch.hpp"
 #include "milter/updater/updater_service.hpp"
 

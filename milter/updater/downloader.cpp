@@ -3,8 +3,8 @@
 // so a damaged partial file is never blamed on the server.
 #include "milter/updater/downloader.hpp"
 
-#include "lib/digest.hpp"
-#include "lib/log.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/log.hpp"
 #include "milter/updater/log_text.hpp"
 
 #include <cerrno>
@@ -162,7 +162,7 @@ attempt try_download(http_transport& transport, const std::string& path, const p
     if (static_cast<std::uint64_t>(now_st.st_size) != entry.size)
         return transient(cat("download ended after ", now_st.st_size, " of ", entry.size,
                              " bytes (kept for resuming)"));
-    auto digest = proto::sha256_file_hex(path);
+    auto digest = sha256_file_hex(path);
     if (!digest)
         return transient(digest.error().message);
     if (*digest != entry.sha256) {

@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "lib/update_entry.hpp"
+#include "lib/proto/update_entry.hpp"
 #include "milter/updater/transport.hpp"
 
 namespace uun::updater {

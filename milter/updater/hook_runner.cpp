@@ -2,7 +2,7 @@
 // for output (see header).
 #include "milter/updater/hook_runner.hpp"
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "milter/updater/log_text.hpp"
 
 #include <cerrno>

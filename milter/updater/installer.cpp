@@ -1,10 +1,10 @@
 // Atomic install with journal and rollback (see header).
 #include "milter/updater/installer.hpp"
 
-#include "lib/digest.hpp"
-#include "lib/file_util.hpp"
-#include "lib/log.hpp"
-#include "lib/random.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/log.hpp"
+#include "lib/util/random.hpp"
 #include "milter/updater/hook_runner.hpp"
 #include "milter/updater/log_text.hpp"
 
@@ -40,7 +40,7 @@ result<std::string> copy_beside(const std::string& src, const std::string& targe
                                 const struct stat* previous)
 {
     std::string tmp = cat(parent_directory(target), "/.", base_name(target), ".uun-new-",
-                          proto::to_hex(proto::random_bytes(6)));
+                          to_hex(random_bytes(6)));
     int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (in < 0)
         return fail(cat(src, ": cannot open: ", std::strerror(errno)));
@@ -56,7 +56,7 @@ result<std::string> copy_beside(const std::string& src, const std::string& targe
         ::unlink(tmp.c_str());
         return fail(std::move(why));
     };
-    proto::sha256_stream digest;
+    sha256_stream digest;
     char buf[65536];
     for (;;) {
         ssize_t n = ::read(in, buf, sizeof buf);

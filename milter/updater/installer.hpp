@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "milter/updater/state_store.hpp"
 #include "milter/updater/updater_config.hpp"
 

@@ -1,9 +1,9 @@
 // uun-updater: the appliance's update daemon. Reads updater.yaml, then polls
 // uun-server on its countdown and whenever uun-milter drops a trigger.
 // Exit 2: bad command line, config or start; --once exits 1 when anything failed.
-#include "lib/clock.hpp"
-#include "lib/keyring.hpp"
-#include "lib/log.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/util/log.hpp"
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/daemon_loop.hpp"
 #include "milter/updater/random_source.hpp"

@@ -3,8 +3,8 @@
 // as head_seq) ever moves last_seq.
 #include "milter/updater/poll_cycle.hpp"
 
-#include "lib/dsse.hpp"
-#include "lib/log.hpp"
+#include "lib/proto/dsse.hpp"
+#include "lib/util/log.hpp"
 #include "milter/updater/downloader.hpp"
 #include "milter/updater/log_text.hpp"
 #include "milter/updater/poll_protocol.hpp"

@@ -11,9 +11,9 @@
 #include <set>
 #include <string>
 
-#include "lib/clock.hpp"
-#include "lib/keyring.hpp"
-#include "lib/update_entry.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/proto/update_entry.hpp"
 #include "milter/updater/countdown.hpp"
 #include "milter/updater/installer.hpp"
 #include "milter/updater/state_store.hpp"

@@ -1,7 +1,7 @@
 // Poll and report bodies (see header).
 #include "milter/updater/poll_protocol.hpp"
 
-#include "lib/json_input.hpp"
+#include "lib/util/json_input.hpp"
 #include "milter/updater/log_text.hpp"
 
 namespace uun::updater {

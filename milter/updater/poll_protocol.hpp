@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "milter/updater/countdown.hpp"
 #include "milter/updater/updater_config.hpp"
 

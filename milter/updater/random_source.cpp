@@ -1,7 +1,7 @@
 // Random sources for jitter (see header).
 #include "milter/updater/random_source.hpp"
 
-#include "lib/random.hpp"
+#include "lib/util/random.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -27,7 +27,7 @@ std::int64_t random_source::uniform(std::int64_t low, std::int64_t high)
 
 std::uint64_t csprng_source::next()
 {
-    std::string bytes = proto::random_bytes(sizeof(std::uint64_t));
+    std::string bytes = random_bytes(sizeof(std::uint64_t));
     std::uint64_t out = 0;
     std::memcpy(&out, bytes.data(), sizeof out);
     return out;

@@ -1,7 +1,7 @@
 // inotify watch of the spool (see header).
 #include "milter/updater/spool_watch.hpp"
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::updater {
 

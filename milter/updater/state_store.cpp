@@ -2,10 +2,10 @@
 // read with a limit and checked field by field.
 #include "milter/updater/state_store.hpp"
 
-#include "lib/base64.hpp"
-#include "lib/file_util.hpp"
-#include "lib/json_input.hpp"
-#include "lib/random.hpp"
+#include "lib/util/base64.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/json_input.hpp"
+#include "lib/util/random.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -141,7 +141,7 @@ result<std::string> state_store::token() const
 {
     std::string path = dir_ + "/token";
     if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
-        std::string fresh = proto::base64url_encode(proto::random_bytes(token_bytes));
+        std::string fresh = base64url_encode(random_bytes(token_bytes));
         auto wrote = write_file_atomic(path, fresh + "\n", 0600, /*exclusive=*/true);
         if (!wrote)
             return std::unexpected(wrote.error());
@@ -152,7 +152,7 @@ result<std::string> state_store::token() const
     std::string token = *text;
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
         token.pop_back();
-    auto raw = proto::base64url_decode(token);
+    auto raw = base64url_decode(token);
     if (!raw || raw->size() != token_bytes)
         return fail(cat(path, ": not a token (base64url of ", token_bytes,
                         " bytes); the server knows this appliance by it, so restore it or remove the file and "

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::updater {
 

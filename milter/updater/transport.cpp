@@ -1,7 +1,7 @@
 // Transport helpers shared by the real and the fake transport (see header).
 #include "milter/updater/transport.hpp"
 
-#include "lib/json_input.hpp"
+#include "lib/util/json_input.hpp"
 #include "milter/updater/log_text.hpp"
 
 #include <curl/curl.h>

@@ -2,7 +2,7 @@
 // only as far as the milter lets them be; we still treat them as hostile.
 #include "milter/updater/trigger_spool.hpp"
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 #include "milter/updater/log_text.hpp"
 
 #include <algorithm>

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::updater {
 

@@ -2,9 +2,9 @@
 // numbers; this file adds what only the updater knows: URL, paths, ranges.
 #include "milter/updater/updater_config.hpp"
 
-#include "lib/config.hpp"
-#include "lib/file_util.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/config.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/proto/uun_header.hpp"
 
 #include <curl/curl.h>
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/result.hpp"
-#include "lib/update_entry.hpp"
+#include "lib/util/result.hpp"
+#include "lib/proto/update_entry.hpp"
 
 namespace uun::updater {
 

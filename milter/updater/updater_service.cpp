@@ -1,8 +1,8 @@
 // The updater's state machine (see header).
 #include "milter/updater/updater_service.hpp"
 
-#include "lib/digest.hpp"
-#include "lib/log.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/log.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -122,7 +122,7 @@ void updater_service::clean_partials()
     if (!d)
         return;
     while (struct dirent* e = ::readdir(d.get())) {
-        if (proto::is_sha256_hex(e->d_name) && ::unlinkat(::dirfd(d.get()), e->d_name, 0) != 0)
+        if (is_sha256_hex(e->d_name) && ::unlinkat(::dirfd(d.get()), e->d_name, 0) != 0)
             log::warning(cat(dir, "/", e->d_name, ": cannot remove: ", std::strerror(errno)));
     }
 }

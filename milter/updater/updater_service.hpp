@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/clock.hpp"
-#include "lib/keyring.hpp"
-#include "lib/result.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/util/result.hpp"
 #include "milter/updater/countdown.hpp"
 #include "milter/updater/poll_cycle.hpp"
 #include "milter/updater/random_source.hpp"

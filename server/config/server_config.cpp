@@ -6,8 +6,8 @@
 
 #include <arpa/inet.h>
 
-#include "lib/config.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/config.hpp"
+#include "lib/proto/uun_header.hpp"
 
 namespace uun::server {
 

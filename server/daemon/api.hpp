@@ -12,7 +12,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "lib/clock.hpp"
+#include "lib/util/clock.hpp"
 #include "server/daemon/client_address.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/replies.hpp"

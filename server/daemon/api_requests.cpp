@@ -10,9 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/base64.hpp"
-#include "lib/json_input.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/base64.hpp"
+#include "lib/util/json_input.hpp"
+#include "lib/proto/uun_header.hpp"
 
 namespace uun::server {
 
@@ -137,7 +137,7 @@ bool is_valid_token(std::string_view token)
 {
     if (token.size() != (token_bytes * 4 + 2) / 3)
         return false;
-    auto raw = proto::base64url_decode(token);
+    auto raw = base64url_decode(token);
     return raw && raw->size() == token_bytes;
 }
 

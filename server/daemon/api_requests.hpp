@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <optional>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

@@ -11,7 +11,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

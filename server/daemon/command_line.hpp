@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
 
 namespace uun::server {

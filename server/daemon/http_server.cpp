@@ -7,8 +7,8 @@
 #include <exception>
 #include <thread>
 
-#include "lib/log.hpp"
-#include "lib/units.hpp"
+#include "lib/util/log.hpp"
+#include "lib/util/units.hpp"
 #include "server/daemon/registry_sweep.hpp"
 #include "uun_build_config.hpp"
 

@@ -13,7 +13,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "lib/clock.hpp"
+#include "lib/util/clock.hpp"
 #include "server/config/server_config.hpp"
 #include "server/daemon/api.hpp"
 #include "server/daemon/listener.hpp"

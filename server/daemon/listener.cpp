@@ -4,7 +4,7 @@
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 #include "server/daemon/client_address.hpp"
 
 namespace uun::server {

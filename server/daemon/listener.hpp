@@ -14,7 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "server/daemon/session.hpp"
 
 namespace uun::server {

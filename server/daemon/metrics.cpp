@@ -1,7 +1,7 @@
 // Metrics counting and the Prometheus text format (see header).
 #include "server/daemon/metrics.hpp"
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

@@ -9,15 +9,15 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "lib/digest.hpp"
-#include "lib/log.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/log.hpp"
 #include "server/daemon/byte_range.hpp"
 
 namespace uun::server {
 
 http_reply api::payload(const http_request& request, std::string_view name)
 {
-    if (!proto::is_sha256_hex(name))
+    if (!is_sha256_hex(name))
         return error_reply(http::status::not_found, "no such payload (the name is 64 lowercase hex digits)");
     std::string sha256(name);
     auto indexed = store_.payload_size(sha256);

@@ -3,8 +3,8 @@
 // with the stored envelopes spliced in as they were signed.
 #include "server/daemon/api.hpp"
 
-#include "lib/digest.hpp"
-#include "lib/log.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/log.hpp"
 
 namespace uun::server {
 
@@ -79,7 +79,7 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     if (!address)
         return error_reply(http::status::bad_request, address.error().message);
     poll_reason reason = parsed->reason;
-    std::string token_hash = proto::sha256_hex(parsed->token);
+    std::string token_hash = sha256_hex(parsed->token);
     appliance_record appliance = record_of(*parsed, std::move(*address));
     std::int64_t now = clock_.now();
 

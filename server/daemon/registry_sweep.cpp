@@ -3,7 +3,7 @@
 
 #include <ctime>
 
-#include "lib/units.hpp"
+#include "lib/util/units.hpp"
 
 namespace uun::server {
 

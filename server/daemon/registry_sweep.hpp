@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "server/store/store.hpp"
 
 namespace uun::server {

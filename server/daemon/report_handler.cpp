@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "lib/digest.hpp"
-#include "lib/log.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/log.hpp"
 
 namespace uun::server {
 
@@ -14,7 +14,7 @@ http_reply api::report(const http_request& request)
     auto parsed = parse_report_request(request.body(), settings_.max_body);
     if (!parsed)
         return error_reply(http::status::bad_request, parsed.error().message);
-    auto matches = store_.token_matches(parsed->id, proto::sha256_hex(parsed->token));
+    auto matches = store_.token_matches(parsed->id, sha256_hex(parsed->token));
     if (!matches)
         return store_failure("registry lookup", matches.error());
     if (!*matches) {

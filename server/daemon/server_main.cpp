@@ -12,8 +12,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include "lib/clock.hpp"
-#include "lib/log.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/log.hpp"
 #include "server/config/server_config.hpp"
 #include "server/daemon/background.hpp"
 #include "server/daemon/command_line.hpp"

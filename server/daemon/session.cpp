@@ -15,7 +15,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 
 namespace uun::server {
 

@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "lib/log.hpp"
+#include "lib/util/log.hpp"
 
 namespace uun::server {
 

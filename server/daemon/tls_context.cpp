@@ -7,7 +7,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "lib/file_util.hpp"
+#include "lib/util/file_util.hpp"
 
 namespace uun::server {
 

@@ -11,7 +11,7 @@
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "server/config/server_config.hpp"
 
 namespace uun::server {

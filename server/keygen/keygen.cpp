@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/ed25519.hpp"
-#include "lib/file_util.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/util/file_util.hpp"
 #include "uun_build_config.hpp"
 
 namespace uun::keygen {

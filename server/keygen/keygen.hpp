@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::keygen {
 

@@ -6,7 +6,7 @@
 
 #include <boost/program_options.hpp>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
 
 namespace po = boost::program_options;

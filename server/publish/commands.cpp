@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/dsse.hpp"
-#include "lib/ed25519.hpp"
-#include "lib/log.hpp"
-#include "lib/update_entry.hpp"
+#include "lib/proto/dsse.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/util/log.hpp"
+#include "lib/proto/update_entry.hpp"
 #include "server/publish/notifier.hpp"
 #include "server/publish/progress_wait.hpp"
 #include "server/publish/tables.hpp"

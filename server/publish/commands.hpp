@@ -8,7 +8,7 @@
 #include <memory>
 #include <ostream>
 
-#include "lib/clock.hpp"
+#include "lib/util/clock.hpp"
 #include "server/config/server_config.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/exit_code.hpp"

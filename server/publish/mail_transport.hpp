@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "server/config/server_config.hpp"
 
 namespace uun::publish {

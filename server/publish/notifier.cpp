@@ -7,9 +7,9 @@
 #include <map>
 #include <set>
 
-#include "lib/digest.hpp"
-#include "lib/random.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/random.hpp"
+#include "lib/proto/uun_header.hpp"
 #include "server/publish/address_checks.hpp"
 #include "server/publish/relay_map.hpp"
 #include "server/publish/uun_mail.hpp"
@@ -101,7 +101,7 @@ result<notify_report> notify_appliances(const proto::update_entry& entry,
                 .from = pub.from,
                 .to = a.notify_recipient,
                 .appliance_id = a.id,
-                .message_id = cat("uun.", entry.seq, ".", proto::to_hex(proto::random_bytes(8)), "@",
+                .message_id = cat("uun.", entry.seq, ".", to_hex(random_bytes(8)), "@",
                                   pub.sender_domain),
                 .date = now,
                 .header = proto::sign_uun(claim, ctx.key),

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/clock.hpp"
-#include "lib/ed25519.hpp"
-#include "lib/update_entry.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/update_entry.hpp"
 #include "server/config/server_config.hpp"
 #include "server/publish/handoff_retry.hpp"
 #include "server/publish/mail_transport.hpp"

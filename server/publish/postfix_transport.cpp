@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/file_util.hpp"
+#include "lib/util/file_util.hpp"
 #include "server/publish/run_process.hpp"
 #include "server/publish/smtp_submit.hpp"
 #include "server/publish/uun_mail.hpp"

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/clock.hpp"
-#include "lib/result.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/result.hpp"
 #include "server/publish/tables.hpp"
 #include "server/store/store.hpp"
 

@@ -5,8 +5,8 @@
 
 #include <thread>
 
-#include "lib/clock.hpp"
-#include "lib/log.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/log.hpp"
 #include "server/config/server_config.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/commands.hpp"

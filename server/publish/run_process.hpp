@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::publish {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 #include "server/publish/mail_transport.hpp"
 
 namespace uun::publish {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/uun_header.hpp"
+#include "lib/proto/uun_header.hpp"
 
 namespace uun::publish {
 

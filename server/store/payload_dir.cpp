@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lib/digest.hpp"
-#include "lib/file_util.hpp"
-#include "lib/random.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/random.hpp"
 
 namespace uun::server {
 
@@ -57,7 +57,7 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
     if (st.st_size == 0)
         return fail(cat(source, ": the file is empty"));
 
-    std::string tmp = cat(dir_, "/.import-", proto::to_hex(proto::random_bytes(8)));
+    std::string tmp = cat(dir_, "/.import-", to_hex(random_bytes(8)));
     fd_guard out;
     out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (out.fd < 0)
@@ -67,7 +67,7 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
         return fail(std::move(why));
     };
 
-    proto::sha256_stream digest;
+    sha256_stream digest;
     std::uint64_t size = 0;
     char buf[1 << 16];
     for (;;) {

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

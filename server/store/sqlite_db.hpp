@@ -16,7 +16,7 @@
 
 #include <sqlite3.h>
 
-#include "lib/result.hpp"
+#include "lib/util/result.hpp"
 
 namespace uun::server {
 

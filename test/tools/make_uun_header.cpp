@@ -11,8 +11,8 @@
 #include <iostream>
 #include <string>
 
-#include "lib/ed25519.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/uun_header.hpp"
 
 int main(int argc, char** argv)
 {

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "lib/dsse.hpp"
-#include "lib/json_input.hpp"
-#include "lib/keyring.hpp"
-#include "lib/update_entry.hpp"
+#include "lib/proto/dsse.hpp"
+#include "lib/util/json_input.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/proto/update_entry.hpp"
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
 

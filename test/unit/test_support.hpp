@@ -7,11 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lib/file_util.hpp"
+#include "lib/util/file_util.hpp"
 
 namespace uun::test {
 
-// UUN_VECTORS_DIR is set by meson: ../shared/vectors when present, else test/vectors.
+// UUN_DEFAULT_VECTORS_DIR (meson) is test/unit/lib/proto/vectors; UUN_VECTORS_DIR overrides it.
 inline nlohmann::json load_vectors(const std::string& file)
 {
     const char* dir = std::getenv("UUN_VECTORS_DIR");

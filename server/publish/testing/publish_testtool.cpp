@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "lib/digest.hpp"
-#include "lib/file_util.hpp"
-#include "lib/keyring.hpp"
-#include "lib/uun_header.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/proto/uun_header.hpp"
 #include "server/config/server_config.hpp"
 #include "server/store/store.hpp"
 
@@ -103,7 +103,7 @@ int do_register(const args& a)
     for (int i = count == 0 ? 0 : 1; i <= count; ++i) {
         r.id = count == 0 ? id : id + std::to_string(i);
         r.notify_recipient = count == 0 ? recipient : cat(r.id, "+", recipient);
-        auto done = store->record_poll(r, proto::sha256_hex("token-of-" + r.id), seen);
+        auto done = store->record_poll(r, sha256_hex("token-of-" + r.id), seen);
         if (!done || *done != server::registration::recorded) {
             std::cerr << "cannot register " << r.id << (done ? ": token mismatch" : ": " + done.error().message)
                       << "\n";

@@ -1,0 +1,322 @@
+// YAML config validation (see header). yaml-cpp parses; we walk the tree once
+// and remember which keys were asked for, so leftovers are unknown keys.
+#include "lib/util/config.hpp"
+
+#include "lib/util/file_util.hpp"
+#include "lib/util/units.hpp"
+
+namespace uun::config {
+
+namespace {
+
+constexpr std::uint64_t max_config_bytes = 1 << 20;
+
+}  // namespace
+
+struct visited_mapping {
+    YAML::Node node;
+    std::string path;
+    std::set<std::string, std::less<>> used;
+};
+
+struct document_state {
+    std::string name;
+    YAML::Node root;
+    std::vector<std::pair<int, std::string>> errors;  // line, message
+    std::vector<std::shared_ptr<visited_mapping>> visited;
+    std::map<std::string, std::shared_ptr<visited_mapping>, std::less<>> by_path;
+
+    visited_mapping& mapping(const YAML::Node& node, const std::string& path)
+    {
+        auto it = by_path.find(path);
+        if (it != by_path.end())
+            return *it->second;
+        auto m = std::make_shared<visited_mapping>(visited_mapping{node, path, {}});
+        visited.push_back(m);
+        by_path.emplace(path, m);
+        return *m;
+    }
+
+    void add(int line, std::string message) { errors.emplace_back(line, std::move(message)); }
+};
+
+section::section(std::shared_ptr<document_state> state, YAML::Node node, std::string path)
+    : state_(std::move(state)), node_(std::move(node)), path_(std::move(path))
+{
+    state_->mapping(node_, path_);
+}
+
+int section::line_of(const YAML::Node& node) const
+{
+    auto mark = node.Mark();
+    return mark.line < 0 ? 1 : mark.line + 1;
+}
+
+std::string section::dotted(std::string_view key) const
+{
+    return path_.empty() ? std::string(key) : cat(path_, ".", key);
+}
+
+bool section::has(std::string_view key) const
+{
+    return node_.IsMap() && node_[std::string(key)].IsDefined() && !node_[std::string(key)].IsNull();
+}
+
+std::optional<YAML::Node> section::take(std::string_view key, bool required)
+{
+    state_->mapping(node_, path_).used.emplace(key);
+    YAML::Node value = node_.IsMap() ? node_[std::string(key)] : YAML::Node();
+    if (!value.IsDefined() || value.IsNull()) {
+        if (required)
+            state_->add(line_of(node_), cat("'", dotted(key), "' is required"));
+        return std::nullopt;
+    }
+    return value;
+}
+
+void section::type_error(std::string_view key, const YAML::Node& node, std::string_view want)
+{
+    std::string got = node.IsScalar() ? cat("'", node.Scalar(), "'") : (node.IsSequence() ? "a list" : "a mapping");
+    state_->add(line_of(node), cat("'", dotted(key), "' must be ", want, ", not ", got));
+}
+
+void section::report(std::string_view key, std::string_view message)
+{
+    YAML::Node value = node_.IsMap() ? node_[std::string(key)] : YAML::Node();
+    int line = value.IsDefined() ? line_of(value) : line_of(node_);
+    state_->add(line, cat("'", dotted(key), "': ", message));
+}
+
+std::optional<std::string> section::take_scalar(std::string_view key, bool required, std::string_view want)
+{
+    auto value = take(key, required);
+    if (!value)
+        return std::nullopt;
+    if (!value->IsScalar()) {
+        type_error(key, *value, want);
+        return std::nullopt;
+    }
+    return value->Scalar();
+}
+
+std::string section::string(std::string_view key)
+{
+    return take_scalar(key, true, "a string").value_or("");
+}
+
+std::string section::string_or(std::string_view key, std::string fallback)
+{
+    return take_scalar(key, false, "a string").value_or(std::move(fallback));
+}
+
+std::int64_t section::integer(std::string_view key, std::int64_t min, std::int64_t max)
+{
+    if (!has(key)) {
+        take(key, true);
+        return min;
+    }
+    return integer_or(key, min, min, max);
+}
+
+std::int64_t section::integer_or(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max)
+{
+    auto value = take(key, false);
+    if (!value)
+        return fallback;
+    std::string want = cat("an integer from ", min, " to ", max);
+    long long n = 0;
+    if (!value->IsScalar() || !YAML::convert<long long>::decode(*value, n) || n < min || n > max) {
+        type_error(key, *value, want);
+        return fallback;
+    }
+    return n;
+}
+
+bool section::boolean_or(std::string_view key, bool fallback)
+{
+    auto value = take(key, false);
+    if (!value)
+        return fallback;
+    bool b = false;
+    if (!value->IsScalar() || !YAML::convert<bool>::decode(*value, b)) {
+        type_error(key, *value, "true or false");
+        return fallback;
+    }
+    return b;
+}
+
+std::chrono::seconds section::duration(std::string_view key)
+{
+    if (!has(key)) {
+        take(key, true);
+        return std::chrono::seconds(0);
+    }
+    return duration_or(key, std::chrono::seconds(0));
+}
+
+std::chrono::seconds section::duration_or(std::string_view key, std::chrono::seconds fallback)
+{
+    auto value = take(key, false);
+    if (!value)
+        return fallback;
+    std::optional<std::chrono::seconds> d;
+    if (value->IsScalar())
+        d = parse_duration(value->Scalar());
+    if (!d) {
+        type_error(key, *value, "a duration such as 30s, 15m, 24h or 7d");
+        return fallback;
+    }
+    return *d;
+}
+
+std::uint64_t section::size_or(std::string_view key, std::uint64_t fallback)
+{
+    auto value = take(key, false);
+    if (!value)
+        return fallback;
+    std::optional<std::uint64_t> n;
+    if (value->IsScalar())
+        n = parse_size(value->Scalar());
+    if (!n) {
+        type_error(key, *value, "a size such as 65536, 64KiB or 10MiB");
+        return fallback;
+    }
+    return *n;
+}
+
+std::vector<std::string> section::string_list(std::string_view key)
+{
+    if (!has(key)) {
+        take(key, true);
+        return {};
+    }
+    return string_list_or(key, {});
+}
+
+std::vector<std::string> section::string_list_or(std::string_view key, std::vector<std::string> fallback)
+{
+    auto value = take(key, false);
+    if (!value)
+        return fallback;
+    if (!value->IsSequence()) {
+        type_error(key, *value, "a list of strings");
+        return fallback;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : *value) {
+        if (!item.IsScalar()) {
+            type_error(key, item, "a list of strings");
+            return fallback;
+        }
+        out.push_back(item.Scalar());
+    }
+    return out;
+}
+
+std::optional<section> section::child(std::string_view key)
+{
+    auto value = take(key, false);
+    if (!value)
+        return std::nullopt;
+    if (!value->IsMap()) {
+        type_error(key, *value, "a mapping");
+        return std::nullopt;
+    }
+    return section(state_, *value, dotted(key));
+}
+
+section section::child_required(std::string_view key)
+{
+    auto value = take(key, true);
+    if (value && !value->IsMap())
+        type_error(key, *value, "a mapping");
+    if (!value || !value->IsMap())
+        return section(state_, YAML::Node(YAML::NodeType::Map), dotted(key));
+    return section(state_, *value, dotted(key));
+}
+
+std::vector<std::pair<std::string, section>> section::children(std::string_view key)
+{
+    std::vector<std::pair<std::string, section>> out;
+    auto value = take(key, false);
+    if (!value)
+        return out;
+    if (!value->IsMap()) {
+        type_error(key, *value, "a mapping of names to mappings");
+        return out;
+    }
+    for (auto it = value->begin(); it != value->end(); ++it) {
+        std::string name = it->first.Scalar();
+        if (!it->second.IsMap()) {
+            type_error(cat(key, ".", name), it->second, "a mapping");
+            continue;
+        }
+        out.emplace_back(name, section(state_, it->second, cat(dotted(key), ".", name)));
+    }
+    return out;
+}
+
+document::document(std::shared_ptr<document_state> state) : state_(std::move(state)) {}
+
+result<document> document::load(const std::string& path)
+{
+    auto text = read_file(path, max_config_bytes);
+    if (!text)
+        return std::unexpected(text.error());
+    return parse(*text, path);
+}
+
+result<document> document::parse(std::string_view text, const std::string& name)
+{
+    auto state = std::make_shared<document_state>();
+    state->name = name;
+    try {
+        state->root = YAML::Load(std::string(text));
+    } catch (const YAML::Exception& e) {
+        return fail(cat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
+    }
+    if (!state->root.IsDefined() || state->root.IsNull())
+        state->root = YAML::Node(YAML::NodeType::Map);
+    if (!state->root.IsMap())
+        return fail(cat(name, ":1: the top level must be a mapping of keys to values"));
+    return document(std::move(state));
+}
+
+section document::root()
+{
+    return section(state_, state_->root, "");
+}
+
+const std::string& document::name() const
+{
+    return state_->name;
+}
+
+result<void> document::finish()
+{
+    auto errors = state_->errors;
+    for (const auto& m : state_->visited) {
+        if (!m->node.IsMap())
+            continue;
+        for (auto it = m->node.begin(); it != m->node.end(); ++it) {
+            const std::string& key = it->first.Scalar();
+            if (m->used.find(key) != m->used.end())
+                continue;
+            std::string known;
+            for (const auto& u : m->used)
+                known += known.empty() ? u : ", " + u;
+            std::string where = m->path.empty() ? "" : cat(" in '", m->path, "'");
+            errors.emplace_back(it->first.Mark().line + 1,
+                                cat("unknown key '", key, "'", where, known.empty() ? "" : cat(" (known: ", known, ")")));
+        }
+    }
+    if (errors.empty())
+        return {};
+    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string message;
+    for (const auto& [line, text] : errors)
+        message += cat(message.empty() ? "" : "\n", state_->name, ":", line, ": ", text);
+    return fail(message);
+}
+
+}  // namespace uun::config

@@ -1,0 +1,112 @@
+// server.yaml: the shipped example loads for both programs; bad values are
+// reported with line and key.
+#include <doctest/doctest.h>
+
+#include "lib/util/file_util.hpp"
+#include "server/config/server_config.hpp"
+#include "test/unit/test_support.hpp"
+
+using namespace uun;
+using namespace uun::server;
+
+TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
+{
+    std::string path = std::string(UUN_SOURCE_DIR) + "/conf/server.yaml";
+    auto daemon = load_server_config(path, config_purpose::daemon);
+    INFO((daemon ? "" : daemon.error().message));
+    REQUIRE(daemon);
+    CHECK(daemon->listen.size() == 2);
+    CHECK(daemon->registry.expire_after == std::chrono::hours(24 * 7));
+    CHECK(daemon->limits.max_body == 16384);
+    CHECK(daemon->tls.session_tickets);
+    auto publish = load_server_config(path, config_purpose::publish);
+    REQUIRE(publish);
+    CHECK(publish->publish.channels == std::vector<std::string>{"av", "sys"});
+    CHECK(publish->mta.reload == std::vector<std::string>{"/usr/sbin/postfix", "reload"});
+    CHECK(publish->mta.submit == submit_method::smtp);
+    CHECK(publish->mta.parallel == 4);
+    CHECK(publish->mta.smtp == "127.0.0.1:25");
+}
+
+TEST_CASE("mta.submit, mta.smtp and mta.parallel: defaults and accepted values")
+{
+    test::scratch_dir dir;
+    auto path = dir.file("test.yaml");
+    const std::string base = "store: {sqlite: /s.db, payload_dir: /p}\n"
+                             "publish: {key: /k, channels: [av], from: a@b, sender_domain: b}\n";
+    REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r}\n"));
+    auto defaults = load_server_config(path, config_purpose::publish);
+    REQUIRE(defaults);
+    CHECK(defaults->mta.submit == submit_method::smtp);
+    CHECK(defaults->mta.parallel == 4);
+    CHECK(defaults->mta.smtp == "127.0.0.1:25");
+    REQUIRE(write_file_atomic(path, base + "mta: {relay_map: /r, submit: sendmail, smtp: '[::1]:10025', parallel: 2}\n"));
+    auto smtp = load_server_config(path, config_purpose::publish);
+    INFO((smtp ? "" : smtp.error().message));
+    REQUIRE(smtp);
+    CHECK(smtp->mta.submit == submit_method::sendmail);
+    CHECK(smtp->mta.smtp == "[::1]:10025");
+    CHECK(smtp->mta.parallel == 2);
+}
+
+TEST_CASE("server.yaml errors name the line and the key")
+{
+    const std::string base = "listen: ['127.0.0.1:8443']\n"
+                             "tls: {certificate: /c.pem, key: /k.pem}\n"
+                             "store: {sqlite: /s.db, payload_dir: /p}\n";
+    struct row {
+        const char* label;
+        std::string yaml;
+        config_purpose purpose;
+        const char* want;
+    };
+    const row rows[] = {
+        {"minimal daemon config is fine", base, config_purpose::daemon, ""},
+        {"daemon without tls", "listen: ['127.0.0.1:8443']\nstore: {sqlite: /s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "'tls' is required"},
+        {"publish without a publish section", base, config_purpose::publish, "'publish' is required"},
+        {"bad listen address", "listen: ['localhost:8443']\ntls: {certificate: /c, key: /k}\n"
+                               "store: {sqlite: /s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "test.yaml:1: 'listen': 'localhost:8443' is not address:port"},
+        {"relative store path", "listen: ['[::1]:1']\ntls: {certificate: /c, key: /k}\n"
+                                "store: {sqlite: s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "'store.sqlite': must be an absolute path"},
+        {"typo in a section", base + "registry:\n  expire_afer: 3d\n", config_purpose::daemon,
+         "test.yaml:5: unknown key 'expire_afer' in 'registry'"},
+        {"bad channel name", base + "publish: {key: /k, channels: [AV], from: a@b, sender_domain: b}\n",
+         config_purpose::daemon, "'publish.channels': 'AV' is not a channel name"},
+        {"relative sendmail", base + "mta: {sendmail: [sendmail], relay_map: /r}\n", config_purpose::daemon,
+         "'mta.sendmail': must start with an absolute program path"},
+        {"proxy not an IP", base + "registry: {trusted_proxies: [proxy.example]}\n", config_purpose::daemon,
+         "'proxy.example' is not an IP address"},
+        {"unknown submit method", base + "mta: {submit: lmtp, relay_map: /r}\n", config_purpose::daemon,
+         "test.yaml:4: 'mta.submit': must be sendmail or smtp, not 'lmtp'"},
+        {"smtp not an address", base + "mta: {submit: smtp, smtp: 'localhost:25', relay_map: /r}\n",
+         config_purpose::daemon, "'mta.smtp': 'localhost:25' is not address:port"},
+        {"smtp off loopback", base + "mta: {submit: smtp, smtp: '192.0.2.1:25', relay_map: /r}\n",
+         config_purpose::daemon, "'mta.smtp': '192.0.2.1:25' must be a loopback address"},
+        {"from with a line break", base + "publish: {key: /k, channels: [av], from: \"a@b\\nBcc: c@d\", sender_domain: b}\n",
+         config_purpose::daemon, "'publish.from': must be printable ASCII on one line"},
+        {"sender_domain with a space", base + "publish: {key: /k, channels: [av], from: a@b, sender_domain: 'b c'}\n",
+         config_purpose::daemon, "'publish.sender_domain': must be a bare domain"},
+        {"parallel out of range", base + "mta: {parallel: 0, relay_map: /r}\n", config_purpose::daemon,
+         "'mta.parallel'"},
+        {"session_tickets not a boolean",
+         "listen: ['127.0.0.1:8443']\ntls: {certificate: /c, key: /k, session_tickets: sometimes}\n"
+         "store: {sqlite: /s.db, payload_dir: /p}\n",
+         config_purpose::daemon, "test.yaml:2: 'tls.session_tickets'"},
+    };
+    test::scratch_dir dir;
+    for (const auto& r : rows) {
+        auto path = dir.file("test.yaml");
+        REQUIRE(write_file_atomic(path, r.yaml));
+        auto got = load_server_config(path, r.purpose);
+        INFO(std::string(r.label), ": ", (got ? std::string("loaded") : got.error().message));
+        if (std::string(r.want).empty()) {
+            CHECK(got);
+        } else {
+            REQUIRE_FALSE(got);
+            CHECK(got.error().message.find(r.want) != std::string::npos);
+        }
+    }
+}

@@ -1,0 +1,301 @@
+// uun-publish's command line: argument errors, and each exit code from a
+// whole run against a scratch server.yaml, a real SQLite store and a
+// stand-in sendmail script (the Postfix suite uses the real one).
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include <sys/stat.h>
+
+#include "lib/util/file_util.hpp"
+#include "server/keygen/keygen.hpp"
+#include "server/publish/cli_options.hpp"
+#include "server/publish/mail_transport.hpp"
+#include "server/publish/publish_app.hpp"
+#include "server/store/store.hpp"
+#include "test/unit/test_support.hpp"
+
+using namespace uun;
+using namespace uun::publish;
+
+namespace {
+
+outcome<cli_options> parse(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "uun-publish");
+    std::vector<const char*> argv;
+    for (const auto& a : args)
+        argv.push_back(a.c_str());
+    return parse_cli(static_cast<int>(argv.size()), argv.data());
+}
+
+struct run_result {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+struct scratch_site {
+    test::scratch_dir dir;
+    std::string sendmail_ok, sendmail_fails;
+
+    scratch_site()
+    {
+        REQUIRE(keygen::write_key_pair(dir.file("publisher")));
+        std::filesystem::create_directory(dir.file("payloads"));
+        std::filesystem::create_directory(dir.file("outbox"));
+        sendmail_ok = dir.file("sendmail-ok");
+        REQUIRE(write_file_atomic(sendmail_ok,
+                                  "#!/bin/sh\n"
+                                  "# Stand-in for sendmail: keeps its arguments and the message.\n"
+                                  "f=$(mktemp " + dir.file("outbox") + "/mail.XXXXXX)\n"
+                                  "printf '%s\\n' \"$@\" > \"$f.argv\"\n"
+                                  "cat > \"$f\"\n",
+                                  0755));
+        sendmail_fails = dir.file("sendmail-fails");
+        REQUIRE(write_file_atomic(sendmail_fails,
+                                  "#!/bin/sh\ncat >/dev/null\necho 'sendmail: fatal: queue file write error' >&2\n"
+                                  "exit 75\n",
+                                  0755));
+        REQUIRE(write_file_atomic(dir.file("payload.bin"), "signature database v42\n"));
+        REQUIRE(write_file_atomic(dir.file("empty.bin"), ""));
+        REQUIRE(write_file_atomic(dir.file("big.bin"), std::string(2048, 'x')));
+        REQUIRE(write_file_atomic(dir.file("garbage.key"), "not a key\n", 0600));
+        write_config("server.yaml", sendmail_ok);
+        write_config("failing.yaml", sendmail_fails);
+        write_config("no-sendmail.yaml", dir.file("no-such-sendmail"));
+        write_config("bad-key.yaml", sendmail_ok, dir.file("garbage.key"));
+        write_config("no-store.yaml", sendmail_ok, dir.file("publisher.key"), dir.file("missing/store.db"));
+        write_config("no-payloads.yaml", sendmail_ok, dir.file("publisher.key"), dir.file("store.db"),
+                     dir.file("missing-payloads"));
+    }
+
+    void write_config(const std::string& name, const std::string& sendmail, std::string key = "",
+                      std::string sqlite = "", std::string payloads = "")
+    {
+        key = key.empty() ? dir.file("publisher.key") : key;
+        sqlite = sqlite.empty() ? dir.file("store.db") : sqlite;
+        payloads = payloads.empty() ? dir.file("payloads") : payloads;
+        REQUIRE(write_file_atomic(dir.file(name),
+                                  cat("store:\n  sqlite: ", sqlite, "\n  payload_dir: ", payloads,
+                                      "\n  max_payload_size: 1KiB\n"
+                                      "publish:\n  key: ", key,
+                                      "\n  channels: [av, sys]\n  from: uun@vendor.test\n"
+                                      "  sender_domain: uun.vendor.test\n"
+                                      "mta:\n  submit: sendmail\n  sendmail: [", sendmail,
+                                      "]\n  relay_map: ", dir.file("relay"),
+                                      "\n  postmap: [/bin/true]\n"
+                                      "log:\n  syslog: false\n")));
+    }
+
+    void register_appliance(const std::string& id)
+    {
+        auto s = server::open_sqlite_store(dir.file("store.db"));
+        REQUIRE(s);
+        server::appliance_record a;
+        a.id = id;
+        a.address = "127.0.2.11";
+        a.notify_recipient = "uun@" + id + ".example";
+        a.product = "mg-5000";
+        a.version = "3.2.1";
+        a.channels = {"av"};
+        a.last_reason = "periodic";
+        REQUIRE((*s)->record_poll(a, "hash", std::time(nullptr)));
+    }
+
+    std::uint64_t head_seq()
+    {
+        auto s = server::open_sqlite_store(dir.file("store.db"));
+        REQUIRE(s);
+        return *(*s)->head_seq();
+    }
+
+    run_result run(const std::string& config, std::vector<std::string> args)
+    {
+        args.insert(args.begin(), {"uun-publish", "-c", dir.file(config)});
+        std::vector<const char*> argv;
+        for (const auto& a : args)
+            argv.push_back(a.c_str());
+        std::ostringstream out, err;
+        int code = run_publish_cli(static_cast<int>(argv.size()), argv.data(), out, err, false);
+        return {code, out.str(), err.str()};
+    }
+};
+
+}  // namespace
+
+TEST_CASE("command-line errors are usage failures with a message that says what to do")
+{
+    struct row {
+        const char* label;
+        std::vector<std::string> args;
+        const char* want;  // "" = parses
+    };
+    const row rows[] = {
+        {"nothing to do", {}, "nothing to do"},
+        {"unknown option", {"--colour"}, "unrecognised option '--colour'"},
+        {"file without channel", {"f.bin"}, "publishing needs --channel"},
+        {"two files", {"--channel", "av", "a", "b"}, "give one FILE per publish"},
+        {"two commands", {"--list", "--status", "3"}, "give one of"},
+        {"channel without file", {"--channel", "av", "--list"}, "--channel goes with FILE only"},
+        {"urgent without file", {"--urgent", "--renotify", "2"}, "--urgent goes with FILE only"},
+        {"seq zero", {"--status", "0"}, "SEQ starts at 1"},
+        {"seq not a number", {"--status", "three"}, "the argument ('three') for option '--status' is invalid"},
+        {"wait without urgent", {"--channel", "av", "--wait=5", "f"}, "--wait goes with --urgent or --renotify"},
+        {"wait takes the next word as its value", {"--channel", "av", "--wait", "f"},
+         "the argument ('f') for option '--wait' is invalid"},
+        {"wait with status", {"--status", "2", "--wait=5"}, "--wait goes with --urgent or --renotify"},
+        {"wait zero", {"--renotify", "2", "--wait=0"}, "--wait must be from 1 to"},
+        {"limit without list", {"--status", "1", "--limit", "5"}, "--limit goes with --list only"},
+        {"publish", {"--channel", "av", "--urgent", "--target", "product=x", "--name", "n.bin", "f"}, ""},
+        {"renotify and wait default", {"--renotify", "7", "--wait"}, ""},
+        {"list with limit", {"--list", "--limit", "5"}, ""},
+    };
+    for (const auto& r : rows) {
+        auto got = parse(r.args);
+        INFO(std::string(r.label), ": ", (got ? std::string("parsed") : got.error().message));
+        if (std::string(r.want).empty()) {
+            CHECK(got);
+        } else {
+            REQUIRE_FALSE(got);
+            CHECK(got.error().code == exit_code::usage);
+            CHECK(got.error().message.find(r.want) != std::string::npos);
+        }
+    }
+    auto p = parse({"--channel", "av", "--urgent", "--target", "product=x", "--name", "n.bin", "f"});
+    CHECK(p->what == command::publish);
+    CHECK(p->file == "f");
+    CHECK(p->name == std::optional<std::string>("n.bin"));
+    CHECK(p->urgent);
+    CHECK_FALSE(p->wait_seconds);
+    auto w = parse({"--renotify", "7", "--wait"});
+    CHECK(w->seq == 7);
+    CHECK(w->wait_seconds == std::optional<std::int64_t>(default_wait_seconds));
+    CHECK(parse({"--renotify", "7", "--wait=30"})->wait_seconds == std::optional<std::int64_t>(30));
+}
+
+TEST_CASE("sendmail gets -f <sender> -i -- <recipient> after its configured arguments")
+{
+    CHECK(sendmail_argv({"/usr/sbin/sendmail", "-C", "/etc/postfix-uun"}, "uun+gw-1@d", "uun@gw-1") ==
+          std::vector<std::string>{"/usr/sbin/sendmail", "-C", "/etc/postfix-uun", "-f", "uun+gw-1@d", "-i", "--",
+                                   "uun@gw-1"});
+    server::mta_config m;
+    m.postmap = {"/usr/sbin/postmap", "-c", "/etc/postfix-uun"};
+    m.relay_map = "/etc/postfix-uun/uun_relayhost";
+    m.map_type = "lmdb";
+    CHECK(postmap_argv(m) == std::vector<std::string>{"/usr/sbin/postmap", "-c", "/etc/postfix-uun",
+                                                      "lmdb:/etc/postfix-uun/uun_relayhost"});
+}
+
+TEST_CASE("bad input gets its exit code and message, and the log stays as it was")
+{
+    scratch_site site;
+    auto payload = site.dir.file("payload.bin");
+    struct row {
+        const char* label;
+        const char* config;
+        std::vector<std::string> args;
+        int want_code;
+        std::string want_message;
+    };
+    const row rows[] = {
+        {"config missing", "nope.yaml", {"--list"}, 2, "nope.yaml: cannot open"},
+        {"file missing", "server.yaml", {"--channel", "av", site.dir.file("missing.bin")}, 3,
+         "missing.bin: No such file or directory"},
+        {"file is a directory", "server.yaml", {"--channel", "av", site.dir.file("payloads")}, 3,
+         "payloads: not a regular file"},
+        {"file empty", "server.yaml", {"--channel", "av", site.dir.file("empty.bin")}, 3, "the file is empty"},
+        {"file too large", "server.yaml", {"--channel", "av", site.dir.file("big.bin")}, 3,
+         "2048 bytes is over store.max_payload_size (1024 bytes)"},
+        {"unknown channel", "server.yaml", {"--channel", "games", payload}, 3,
+         "channel 'games' is not in publish.channels (av, sys)"},
+        {"bad name", "server.yaml", {"--channel", "av", "--name", "../x", payload}, 3,
+         "name '../x' is not a plain file name"},
+        {"bad target", "server.yaml", {"--channel", "av", "--target", "colour=red", payload}, 3, "--target: "},
+        {"unreadable key", "bad-key.yaml", {"--channel", "av", payload}, 3, "publisher key (publish.key): "},
+        {"no sendmail", "no-sendmail.yaml", {"--channel", "av", "--urgent", payload}, 4,
+         "MTA not ready: mta.sendmail: " + site.dir.file("no-such-sendmail") + " is not an executable program"},
+        {"store unwritable", "no-store.yaml", {"--channel", "av", payload}, 5, "store: "},
+        {"payload dir missing", "no-payloads.yaml", {"--channel", "av", payload}, 5,
+         "store.payload_dir: " + site.dir.file("missing-payloads") + ": payload directory does not exist"},
+        {"status of an unknown seq", "server.yaml", {"--status", "9"}, 3, "no entry with seq 9"},
+        {"renotify an unknown seq", "server.yaml", {"--renotify", "9"}, 3, "no entry with seq 9"},
+    };
+    site.register_appliance("gw-1");  // the store exists, empty log
+    for (const auto& r : rows) {
+        auto got = site.run(r.config, r.args);
+        INFO(std::string(r.label), ": exit ", got.code, " (want ", r.want_code, "), stderr: ", got.err);
+        CHECK(got.code == r.want_code);
+        CHECK(got.err.find(r.want_message) != std::string::npos);
+        CHECK(got.out.empty());
+        CHECK(site.head_seq() == 0);
+    }
+    auto list = site.run("server.yaml", {"--list"});
+    CHECK(list.code == 0);
+    CHECK(list.out == "no entries published yet\n");
+}
+
+TEST_CASE("an urgent publish stores the entry and hands one mail per appliance to sendmail")
+{
+    scratch_site site;
+    site.register_appliance("gw-1");
+    site.register_appliance("gw-2");
+    auto plain = site.run("server.yaml", {"--channel", "sys", site.dir.file("payload.bin")});
+    CHECK(plain.code == 0);
+    CHECK(plain.out.find("published seq 1 (sys-1) channel sys, payload.bin, 23 bytes, sha256 ") == 0);
+
+    auto got = site.run("server.yaml",
+                        {"--channel", "av", "--urgent", "--name", "sig.bin", site.dir.file("payload.bin")});
+    INFO("stderr: ", got.err);
+    CHECK(got.code == 0);
+    CHECK(got.out.find("published seq 2 (av-2) channel av, sig.bin, 23 bytes") == 0);
+    CHECK(got.out.find("notified seq 2: 2 of 2 UUNs queued, 0 failed") != std::string::npos);
+    auto argv = read_file(site.dir.file("relay"), 4096);
+    REQUIRE(argv);
+    CHECK(argv->find("uun+gw-1@uun.vendor.test [127.0.2.11]:25\n") != std::string::npos);
+    std::vector<std::string> argvs;
+    for (const auto& f : std::filesystem::directory_iterator(site.dir.file("outbox")))
+        if (f.path().extension() == ".argv")
+            argvs.push_back(*read_file(f.path().string(), 4096));
+    std::sort(argvs.begin(), argvs.end());
+    CHECK(argvs == std::vector<std::string>{"-f\nuun+gw-1@uun.vendor.test\n-i\n--\nuun@gw-1.example\n",
+                                            "-f\nuun+gw-2@uun.vendor.test\n-i\n--\nuun@gw-2.example\n"});
+
+    auto status = site.run("server.yaml", {"--status", "2"});
+    CHECK(status.code == 0);
+    CHECK(status.out.find("2 appliances: 2 notified, 0 hand-offs failed") != std::string::npos);
+    auto list = site.run("server.yaml", {"--list"});
+    CHECK(list.out.find("2    av-2") != std::string::npos);
+    CHECK(list.out.find("1    sys-1") != std::string::npos);
+    auto apps = site.run("server.yaml", {"--appliances"});
+    CHECK(apps.out.find("gw-2  127.0.2.11  25    uun@gw-2.example") != std::string::npos);
+}
+
+TEST_CASE("a failing sendmail: tried again once, the entry stays published, each failure is recorded, exit 4, renotify retries")
+{
+    scratch_site site;
+    site.register_appliance("gw-1");
+    auto got = site.run("failing.yaml", {"--channel", "av", "--urgent", site.dir.file("payload.bin")});
+    CHECK(got.code == 4);
+    CHECK(got.out.find("published seq 1") == 0);
+    CHECK(got.err.find("UUN not handed off: gw-1 (127.0.2.11:25): " + site.sendmail_fails +
+                       " exited 75: sendmail: fatal: queue file write error (2 tries)") != std::string::npos);
+    CHECK(got.err.find("retry with --renotify 1") != std::string::npos);
+    CHECK(site.head_seq() == 1);
+    auto status = site.run("server.yaml", {"--status", "1"});
+    CHECK(status.out.find("failed: " + site.sendmail_fails + " exited 75") != std::string::npos);
+
+    auto retry = site.run("server.yaml", {"--renotify", "1"});
+    CHECK(retry.code == 0);
+    CHECK(retry.out.find("notified seq 1: 1 of 1 UUNs queued") != std::string::npos);
+    CHECK(site.head_seq() == 1);
+    auto after = site.run("server.yaml", {"--status", "1"});
+    CHECK(after.out.find("1 notified, 0 hand-offs failed") != std::string::npos);
+
+    auto plain = site.run("server.yaml", {"--channel", "sys", site.dir.file("payload.bin")});
+    CHECK(plain.code == 0);
+    auto not_urgent = site.run("server.yaml", {"--renotify", "2"});
+    CHECK(not_urgent.code == 3);
+    CHECK(not_urgent.err.find("entry 2 is not urgent") != std::string::npos);
+}
