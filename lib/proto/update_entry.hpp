@@ -1,4 +1,4 @@
-// An update entry (DESIGN.md "Update entries"): its JSON form, strict
+// An update entry (doc/protocol.md "Update entries"): its JSON form, strict
 // parsing, and the target selectors that decide which appliances it affects.
 // Callers: uun-publish (build), uun-server (select), uun-updater (check).
 #pragma once

@@ -1,4 +1,4 @@
-// The X-UUN header, v1 (shared/DESIGN.md "The UUN header"): build, sign,
+// The X-UUN header, v1 (doc/protocol.md "The X-UUN header"): build, sign,
 // format, parse and check. Parsing treats every byte as hostile and has a
 // size limit; a bad header is a verdict, never an exception or a crash.
 // Callers: uun-publish (sign, format), uun-milter (check), tests.

@@ -19,7 +19,7 @@ namespace uun::updater {
 
 namespace {
 
-constexpr std::size_t max_detail = 512;  // server/API.md: report detail
+constexpr std::size_t max_detail = 512;  // doc/protocol.md: report detail
 
 // Hook output without the line end and white space it usually ends in, so a
 // log line or report does not end in a stray space.

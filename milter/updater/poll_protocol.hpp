@@ -1,4 +1,4 @@
-// The JSON of POST /v1/poll and POST /v1/report (server/API.md), built from
+// The JSON of POST /v1/poll and POST /v1/report (doc/protocol.md), built from
 // config and state, and the poll answer parsed strictly: a wrong type or a
 // missing field makes the whole answer garbage. Called by the poll cycle.
 #pragma once

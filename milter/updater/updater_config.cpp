@@ -20,7 +20,7 @@ namespace uun::updater {
 
 namespace {
 
-constexpr std::size_t max_channels = 16;  // server/API.md: 1 to 16 channels
+constexpr std::size_t max_channels = 16;  // doc/protocol.md: 1 to 16 channels
 constexpr std::size_t max_hook_args = 64;
 constexpr std::size_t max_trusted_keys = 16;
 

@@ -1,4 +1,4 @@
-// The HTTP API of server/API.md, without sockets: one parsed request and the
+// The HTTP API of doc/protocol.md, without sockets: one parsed request and the
 // peer address in, one answer out. Callers: the session (per request) and the
 // unit tests. Store failures become 500s with the reason logged; nothing
 // here throws out (a bug becomes a 500 and an error log line).

@@ -1,4 +1,4 @@
-// The JSON bodies of POST /v1/poll and POST /v1/report (server/API.md),
+// The JSON bodies of POST /v1/poll and POST /v1/report (doc/protocol.md),
 // parsed within size and depth limits and checked field by field. Callers:
 // the poll and report handlers. A bad body is an error naming the field (400).
 #pragma once

@@ -1,4 +1,4 @@
-// uun-server: the vendor's HTTPS update server (server/API.md). Everything
+// uun-server: the vendor's HTTPS update server (doc/protocol.md). Everything
 // but this line lives in the uun_daemon library, which the tests link too.
 #include "server/daemon/server_main.hpp"
 

@@ -1,4 +1,4 @@
-// GET|HEAD /v1/payloads/<sha256> (server/API.md): a published payload, whole
+// GET|HEAD /v1/payloads/<sha256> (doc/protocol.md): a published payload, whole
 // or one byte range. Only names in the store's payload index are served, and
 // a name is a validated sha256 before it comes near a path.
 #include "server/daemon/api.hpp"

@@ -1,4 +1,4 @@
-// POST /v1/poll (server/API.md): validate, record the appliance in the
+// POST /v1/poll (doc/protocol.md): validate, record the appliance in the
 // registry (trust on first use of its token), select its entries and answer
 // with the stored envelopes spliced in as they were signed.
 #include "server/daemon/api.hpp"

@@ -1,4 +1,4 @@
-// POST /v1/report (server/API.md): an appliance says it installed an entry
+// POST /v1/report (doc/protocol.md): an appliance says it installed an entry
 // or failed to. Only the token the appliance id is bound to may report.
 #include "server/daemon/api.hpp"
 

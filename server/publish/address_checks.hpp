@@ -13,7 +13,7 @@ namespace uun::publish {
 inline constexpr std::size_t max_appliance_id = 64;
 inline constexpr std::size_t max_recipient = 254;
 
-// [A-Za-z0-9._-]{1,64}, as server/API.md defines it.
+// [A-Za-z0-9._-]{1,64}, as doc/protocol.md defines it.
 bool is_appliance_id(std::string_view id);
 
 // local@domain or local@[ip]: printable ASCII, no white space, no <>"\,;.

@@ -15,7 +15,7 @@ GW=127.0.4.21
 gw=$(gw_dir gw-h)
 updater_config gw-h "$GW"
 hooks_run() { wc -l <"$gw/hook.log" 2>/dev/null || echo 0; }
-# key_id PUBLIC-PEM: the first 16 hex of SHA-256 of the raw Ed25519 key (DESIGN.md "k").
+# key_id PUBLIC-PEM: the first 16 hex of SHA-256 of the raw Ed25519 key (doc/protocol.md "The X-UUN header").
 key_id() { openssl pkey -pubin -in "$1" -outform DER | tail -c 32 | sha256sum | cut -c1-16; }
 
 # ---- a good entry first --------------------------------------------------------

@@ -1,4 +1,4 @@
-// Poll and report bodies: what server/API.md allows gets through, and every
+// Poll and report bodies: what doc/protocol.md allows gets through, and every
 // field that is missing, mistyped or out of range is refused by name.
 #include <doctest/doctest.h>
 
