@@ -21,9 +21,7 @@ struct trigger {
     std::int64_t received = 0;
 };
 
-// The updater reads only names matching ^uun-[0-9]{1,20}-[A-Za-z0-9_-]{22}$.
-bool is_trigger_name(std::string_view name);
-std::string trigger_name(std::uint64_t seq, std::string_view nonce);
+// The file's name is proto::trigger_name(seq, nonce) (lib/proto/trigger_name.hpp).
 std::string trigger_content(const trigger& t);
 
 class trigger_spool {

@@ -2,6 +2,7 @@
 // only as far as the milter lets them be; we still treat them as hostile.
 #include "milter/updater/trigger_spool.hpp"
 
+#include "lib/proto/trigger_name.hpp"
 #include "lib/util/log.hpp"
 #include "milter/updater/log_text.hpp"
 
@@ -20,36 +21,9 @@ namespace uun::updater {
 
 namespace {
 
-constexpr std::string_view trigger_prefix = "uun-";
-constexpr std::size_t max_seq_digits = 20;
 constexpr std::size_t max_reported_names = 4096;  // memory bound on the log-once set
 
-bool is_nonce_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-}
-
 }  // namespace
-
-std::optional<std::uint64_t> trigger_seq(std::string_view name)
-{
-    if (!name.starts_with(trigger_prefix))
-        return std::nullopt;
-    std::string_view rest = name.substr(trigger_prefix.size());
-    std::size_t digits = 0;
-    while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9')
-        ++digits;
-    if (digits == 0 || digits > max_seq_digits || digits >= rest.size() || rest[digits] != '-')
-        return std::nullopt;
-    std::string_view nonce = rest.substr(digits + 1);
-    if (nonce.size() != trigger_nonce_length || !std::all_of(nonce.begin(), nonce.end(), is_nonce_char))
-        return std::nullopt;
-    std::uint64_t seq = 0;
-    auto [end, ec] = std::from_chars(rest.data(), rest.data() + digits, seq);
-    if (ec != std::errc() || end != rest.data() + digits)
-        return std::nullopt;  // 20 digits can exceed 2^64
-    return seq;
-}
 
 trigger_spool::trigger_spool(std::string dir) : dir_(std::move(dir)) {}
 
@@ -82,7 +56,7 @@ result<std::vector<trigger>> trigger_spool::scan()
             if (reported_.size() < max_reported_names && reported_.insert(key).second)
                 log::warning(cat("trigger spool ", dir_, ": ignoring '", printable(name, 80), "': ", why));
         };
-        auto seq = trigger_seq(name);
+        auto seq = proto::parse_trigger_name(name);
         if (!seq) {
             ignore("not a trigger name (uun-<seq>-<22-character nonce>)");
             continue;
@@ -117,7 +91,7 @@ result<std::vector<trigger>> trigger_spool::scan()
 
 result<void> trigger_spool::remove(const trigger& t)
 {
-    if (!trigger_seq(t.name))
+    if (!proto::parse_trigger_name(t.name))
         std::abort();  // only names scan() accepted ever get here
     std::string path = cat(dir_, "/", t.name);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)

@@ -16,7 +16,6 @@
 namespace uun::updater {
 
 inline constexpr std::size_t max_spool_triggers = 1024;  // per scan; the rest wait
-inline constexpr std::size_t trigger_nonce_length = 22;
 
 struct trigger {
     std::string name;
@@ -25,8 +24,7 @@ struct trigger {
     friend bool operator==(const trigger&, const trigger&) = default;
 };
 
-// The seq of a well-formed trigger name (^uun-[0-9]{1,20}-[A-Za-z0-9_-]{22}$), if it is one.
-std::optional<std::uint64_t> trigger_seq(std::string_view name);
+// Names are read with proto::parse_trigger_name (lib/proto/trigger_name.hpp).
 
 class trigger_spool {
 public:

@@ -28,35 +28,6 @@ int entries(const std::string& dir)
 
 }  // namespace
 
-TEST_CASE("trigger names match exactly what the updater reads")
-{
-    struct row {
-        const char* label;
-        std::string name;
-        bool want;
-    };
-    const row rows[] = {
-        {"ordinary", "uun-42-" + nonce, true},
-        {"nonce starting with '-'", "uun-1--Vf5Roq8_tc_jljW1ReIWw", true},
-        {"20-digit seq", "uun-18446744073709551615-" + nonce, true},
-        {"21-digit seq", "uun-184467440737095516150-" + nonce, false},
-        {"no seq", "uun--" + nonce, false},
-        {"nonce one short", "uun-42-" + nonce.substr(1), false},
-        {"nonce one long", "uun-42-" + nonce + "A", false},
-        {"padding in nonce", "uun-42-CngAlZFyLMhIJcqV7n_6U=", false},
-        {"slash in nonce", "uun-42-CngAlZFyLMhIJcqV7n/6Ug", false},
-        {"temp file", ".uun-42-" + nonce, false},
-        {"other prefix", "xun-42-" + nonce, false},
-        {"letters in seq", "uun-4a-" + nonce, false},
-        {"empty", "", false},
-    };
-    for (const auto& r : rows) {
-        INFO(std::string(r.label), ": ", r.name);
-        CHECK(is_trigger_name(r.name) == r.want);
-    }
-    CHECK(trigger_name(42, nonce) == "uun-42-" + nonce);
-}
-
 TEST_CASE("trigger content is the documented text lines")
 {
     trigger t{.seq = 42, .channel = "av", .nonce = nonce, .queue_id = "4XyZ1", .received = 1763900000};

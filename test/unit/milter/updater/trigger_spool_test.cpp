@@ -20,42 +20,6 @@ const std::string nonce = "AbCdEfGhIjKlMnOpQr_-09";  // 22 characters
 
 }  // namespace
 
-TEST_CASE("trigger names are accepted or refused")
-{
-    struct row {
-        const char* label;
-        std::string name;
-        std::optional<std::uint64_t> want;
-    };
-    const row rows[] = {
-        {"plain", "uun-42-" + nonce, 42},
-        {"seq 0", "uun-0-" + nonce, 0},
-        {"largest seq", "uun-18446744073709551615-" + nonce, 18446744073709551615ull},
-        {"20 digits over 2^64", "uun-18446744073709551616-" + nonce, std::nullopt},
-        {"21 digits", "uun-100000000000000000000-" + nonce, std::nullopt},
-        {"temp name", ".uun-42-" + nonce, std::nullopt},
-        {"no seq", "uun--" + nonce, std::nullopt},
-        {"seq not a number", "uun-4x-" + nonce, std::nullopt},
-        {"signed seq", "uun-+4-" + nonce, std::nullopt},
-        {"nonce too short", "uun-42-" + nonce.substr(1), std::nullopt},
-        {"nonce too long", "uun-42-" + nonce + "A", std::nullopt},
-        {"nonce with a dot", "uun-42-" + nonce.substr(1) + ".", std::nullopt},
-        {"nonce with a slash", "uun-42-" + nonce.substr(1) + "/", std::nullopt},
-        {"wrong prefix", "UUN-42-" + nonce, std::nullopt},
-        {"other prefix", "xuun-42-" + nonce, std::nullopt},
-        {"empty", "", std::nullopt},
-        {"just the prefix", "uun-", std::nullopt},
-        {"trailing newline", "uun-42-" + nonce + "\n", std::nullopt},
-        {"path", "../uun-42-" + nonce, std::nullopt},
-    };
-    for (const auto& r : rows) {
-        auto got = trigger_seq(r.name);
-        INFO(std::string(r.label), ": got ", got ? std::to_string(*got) : "none", ", want ",
-             r.want ? std::to_string(*r.want) : "none");
-        CHECK(got == r.want);
-    }
-}
-
 TEST_CASE("a scan returns well-formed regular files only, in seq order, and never follows a symlink")
 {
     world w;
