@@ -2,6 +2,8 @@
 // numbers; this file adds what only the updater knows: URL, paths, ranges.
 #include "milter/updater/updater_config.hpp"
 
+#include "lib/util/address.hpp"
+
 #include "lib/util/config.hpp"
 #include "lib/util/file_util.hpp"
 #include "lib/proto/uun_header.hpp"
@@ -69,12 +71,6 @@ std::optional<std::string> server_url_problem(const std::string& url)
     if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT))
         return "must not have a query or fragment";
     return std::nullopt;
-}
-
-bool is_ip_address(const std::string& text)
-{
-    unsigned char buf[sizeof(struct in6_addr)];
-    return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
 void check_absolute_file(config::section& s, std::string_view key, const std::string& path)

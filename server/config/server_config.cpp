@@ -2,6 +2,8 @@
 // collected and reported at once with file, line and key.
 #include "server/config/server_config.hpp"
 
+#include "lib/util/address.hpp"
+
 #include <algorithm>
 
 #include <arpa/inet.h>
@@ -12,12 +14,6 @@
 namespace uun::server {
 
 namespace {
-
-bool is_ip_address(const std::string& text)
-{
-    unsigned char buf[16];
-    return ::inet_pton(AF_INET, text.c_str(), buf) == 1 || ::inet_pton(AF_INET6, text.c_str(), buf) == 1;
-}
 
 // "host:port" or "[v6]:port".
 bool is_listen_address(const std::string& text)
@@ -41,8 +37,7 @@ bool is_loopback_listen_address(const std::string& text)
     std::string host = text.substr(0, text.rfind(':'));
     if (host.front() == '[')
         return host == "[::1]";
-    unsigned char buf[4];
-    return ::inet_pton(AF_INET, host.c_str(), buf) == 1 && buf[0] == 127;
+    return is_ipv4_loopback(host);
 }
 
 void require_absolute(config::section& s, const char* key, const std::string& path)

@@ -2,6 +2,8 @@
 // type and range before it is copied; the first problem found is reported.
 #include "server/daemon/api_requests.hpp"
 
+#include "lib/util/address.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <set>
@@ -100,11 +102,10 @@ bool is_address_literal(std::string_view domain)
 {
     if (domain.size() < 3 || domain.front() != '[' || domain.back() != ']')
         return false;
-    std::string inner(domain.substr(1, domain.size() - 2));
-    unsigned char buf[16];
+    std::string_view inner = domain.substr(1, domain.size() - 2);
     if (inner.starts_with("IPv6:"))
-        return ::inet_pton(AF_INET6, inner.c_str() + 5, buf) == 1;
-    return ::inet_pton(AF_INET, inner.c_str(), buf) == 1;
+        return is_ipv6_address(inner.substr(5));
+    return is_ipv4_address(inner);
 }
 
 result<void> check_text(const std::string& text, const char* name, std::size_t max, bool (*valid)(std::string_view),

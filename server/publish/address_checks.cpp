@@ -38,27 +38,4 @@ bool is_notify_recipient(std::string_view address)
     return domain.find_first_of("[]") == std::string_view::npos;
 }
 
-std::optional<ip_address> canonical_ip(std::string_view text)
-{
-    if (text.empty() || text.size() > INET6_ADDRSTRLEN)
-        return std::nullopt;
-    std::string s(text);
-    char out[INET6_ADDRSTRLEN];
-    in_addr v4{};
-    if (::inet_pton(AF_INET, s.c_str(), &v4) == 1) {
-        ::inet_ntop(AF_INET, &v4, out, sizeof out);
-        return ip_address{false, out};
-    }
-    in6_addr v6{};
-    if (::inet_pton(AF_INET6, s.c_str(), &v6) != 1)
-        return std::nullopt;
-    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-        std::memcpy(&v4, v6.s6_addr + 12, 4);
-        ::inet_ntop(AF_INET, &v4, out, sizeof out);
-        return ip_address{false, out};
-    }
-    ::inet_ntop(AF_INET6, &v6, out, sizeof out);
-    return ip_address{true, out};
-}
-
 }  // namespace uun::publish

@@ -19,12 +19,6 @@ bool is_appliance_id(std::string_view id);
 // local@domain or local@[ip]: printable ASCII, no white space, no <>"\,;.
 bool is_notify_recipient(std::string_view address);
 
-// A textual IPv4 or IPv6 address in its canonical inet_ntop form; an
-// IPv4-mapped IPv6 address becomes IPv4. nullopt when it is not an address.
-struct ip_address {
-    bool v6 = false;
-    std::string text;
-};
-std::optional<ip_address> canonical_ip(std::string_view text);
+// IP addresses are checked with lib/util/address.hpp (canonical_ip).
 
 }  // namespace uun::publish

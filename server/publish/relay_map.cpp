@@ -2,6 +2,8 @@
 // they are the newest address an appliance reported.
 #include "server/publish/relay_map.hpp"
 
+#include "lib/util/address.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <map>

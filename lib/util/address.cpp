@@ -1,0 +1,68 @@
+// IP address text through inet_pton/inet_ntop (see header). Input longer
+// than any address is refused before it is copied.
+#include "lib/util/address.hpp"
+
+#include <cstring>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+namespace uun {
+
+namespace {
+
+template<class Addr>
+bool parse(int family, std::string_view text, Addr& out)
+{
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN)
+        return false;
+    std::string s(text);
+    return ::inet_pton(family, s.c_str(), &out) == 1;
+}
+
+}  // namespace
+
+bool is_ipv4_address(std::string_view text)
+{
+    in_addr a{};
+    return parse(AF_INET, text, a);
+}
+
+bool is_ipv6_address(std::string_view text)
+{
+    in6_addr a{};
+    return parse(AF_INET6, text, a);
+}
+
+bool is_ip_address(std::string_view text)
+{
+    return is_ipv4_address(text) || is_ipv6_address(text);
+}
+
+bool is_ipv4_loopback(std::string_view text)
+{
+    in_addr a{};
+    return parse(AF_INET, text, a) && (ntohl(a.s_addr) >> 24) == 127;
+}
+
+std::optional<ip_address> canonical_ip(std::string_view text)
+{
+    char out[INET6_ADDRSTRLEN];
+    in_addr v4{};
+    if (parse(AF_INET, text, v4)) {
+        ::inet_ntop(AF_INET, &v4, out, sizeof out);
+        return ip_address{false, out};
+    }
+    in6_addr v6{};
+    if (!parse(AF_INET6, text, v6))
+        return std::nullopt;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+        std::memcpy(&v4, v6.s6_addr + 12, 4);
+        ::inet_ntop(AF_INET, &v4, out, sizeof out);
+        return ip_address{false, out};
+    }
+    ::inet_ntop(AF_INET6, &v6, out, sizeof out);
+    return ip_address{true, out};
+}
+
+}  // namespace uun
