@@ -1,5 +1,6 @@
 // IP address text through inet_pton/inet_ntop (see header). Input longer
-// than any address is refused before it is copied.
+// than any address, or holding a NUL, is refused before it is copied:
+// inet_pton reads a C string, so "1.2.3.4\0junk" would otherwise pass.
 #include "lib/util/address.hpp"
 
 #include <cstring>
@@ -14,7 +15,7 @@ namespace {
 template<class Addr>
 bool parse(int family, std::string_view text, Addr& out)
 {
-    if (text.empty() || text.size() >= INET6_ADDRSTRLEN)
+    if (text.empty() || text.size() >= INET6_ADDRSTRLEN || text.find('\0') != std::string_view::npos)
         return false;
     std::string s(text);
     return ::inet_pton(family, s.c_str(), &out) == 1;

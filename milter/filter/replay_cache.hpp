@@ -13,9 +13,7 @@
 
 #include "lib/util/clock.hpp"
 #include "lib/util/result.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "lib/util/sqlite.hpp"
 
 namespace uun::milter {
 
@@ -26,7 +24,6 @@ public:
     // Opens (or creates) the database file; max_entries bounds its size.
     static result<std::unique_ptr<replay_cache>> open(const std::string& path, std::uint64_t max_entries,
                                                       const clock& clock);
-    ~replay_cache();
     replay_cache(const replay_cache&) = delete;
     replay_cache& operator=(const replay_cache&) = delete;
 
@@ -40,17 +37,12 @@ public:
     std::uint64_t size() const;
 
 private:
-    replay_cache(sqlite3* db, std::uint64_t max_entries, const clock& clock);
+    replay_cache(sqlite_db db, std::uint64_t max_entries, const clock& clock);
     result<void> prepare();
-    result<void> exec(const char* sql);
     result<admission> admit_locked(std::string_view nonce, std::int64_t keep_until,
                                    const std::function<result<void>()>& deliver);
 
-    sqlite3* db_;
-    sqlite3_stmt* find_ = nullptr;
-    sqlite3_stmt* insert_ = nullptr;
-    sqlite3_stmt* prune_ = nullptr;
-    sqlite3_stmt* count_ = nullptr;
+    sqlite_db db_;
     std::uint64_t max_entries_;
     std::uint64_t entries_ = 0;
     const clock& clock_;

@@ -1,13 +1,13 @@
 // The SQLite wrapper's statement cache: a statement prepared again is the
 // same one, reset and unbound; the same text lent out twice at once works;
-// the cache stops growing at its limit; transactions still roll back.
+// the cache stops growing at its limit; transactions still roll back; a file
+// that cannot be opened is named with what the caller calls it.
 #include <doctest/doctest.h>
 
-#include "server/store/sqlite_db.hpp"
+#include "lib/util/sqlite.hpp"
 #include "test/unit/test_support.hpp"
 
 using namespace uun;
-using namespace uun::server;
 
 namespace {
 
@@ -101,4 +101,15 @@ TEST_CASE("a transaction that is not committed rolls back; a committed one stays
     auto bad = db.prepare("SELECT nonsense FROM nowhere");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().message.find("db.sqlite") != std::string::npos);
+}
+
+TEST_CASE("a database that cannot be opened is named as the caller calls it")
+{
+    test::scratch_dir dir;
+    auto db = sqlite_db::open(dir.file("missing/dir/cache.sqlite"), "the replay cache");
+    REQUIRE_FALSE(db);
+    CHECK(db.error().message.find(dir.file("missing/dir/cache.sqlite") + ": cannot open the replay cache: ") == 0);
+    auto plain = sqlite_db::open(dir.file("missing/dir/x.sqlite"));
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().message.find(": cannot open the database: ") != std::string::npos);
 }

@@ -2,13 +2,15 @@
 // and transactions. Prepared statements are kept by SQL text and reused (a
 // poll's four statements were 30 % of uun-server's instructions when each
 // was prepared anew). Errors come back as values naming the database file.
-// Callers: the SQLite store. Not thread-safe by itself; the store locks, and
-// a statement must not outlive its sqlite_db.
+// Callers: the vendor's SQLite store (server/store) and uun-milter's replay
+// cache. Not thread-safe by itself; each caller locks, and a statement must
+// not outlive its sqlite_db.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -18,7 +20,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::server {
+namespace uun {
 
 inline constexpr std::size_t max_cached_statements = 64;
 
@@ -71,7 +73,10 @@ private:
 
 class sqlite_db {
 public:
-    static result<sqlite_db> open(const std::string& path);
+    // what names the file in an error ("cannot open <what>"); busy_timeout is
+    // how long a statement waits for another process's write lock.
+    static result<sqlite_db> open(const std::string& path, std::string_view what = "the database",
+                                  std::chrono::milliseconds busy_timeout = std::chrono::seconds(10));
     ~sqlite_db();
     sqlite_db(sqlite_db&& other) noexcept;
     sqlite_db(const sqlite_db&) = delete;
@@ -143,4 +148,4 @@ private:
     sqlite_db* db_;
 };
 
-}  // namespace uun::server
+}  // namespace uun

@@ -1,17 +1,11 @@
 // SQLite RAII wrapper (see header). Statement text stays ours; values are
 // always bound, never spliced into SQL.
-#include "server/store/sqlite_db.hpp"
+#include "lib/util/sqlite.hpp"
 
 #include <cstdlib>
 #include <utility>
 
-namespace uun::server {
-
-namespace {
-
-constexpr int busy_timeout_ms = 10000;  // uun-publish and uun-server share the file
-
-}  // namespace
+namespace uun {
 
 sqlite_statement::sqlite_statement(sqlite_connection* connection, sqlite3_stmt* stmt,
                                    sqlite_connection::statement_map::node_type node)
@@ -120,7 +114,8 @@ sqlite_db::~sqlite_db()
 
 sqlite_db::sqlite_db(sqlite_db&& other) noexcept : connection_(std::move(other.connection_)) {}
 
-result<sqlite_db> sqlite_db::open(const std::string& path)
+result<sqlite_db> sqlite_db::open(const std::string& path, std::string_view what,
+                                  std::chrono::milliseconds busy_timeout)
 {
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -128,9 +123,9 @@ result<sqlite_db> sqlite_db::open(const std::string& path)
     if (rc != SQLITE_OK) {
         std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close_v2(db);
-        return fail(cat(path, ": cannot open the store: ", why));
+        return fail(cat(path, ": cannot open ", what, ": ", why));
     }
-    sqlite3_busy_timeout(db, busy_timeout_ms);
+    sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
     sqlite3_extended_result_codes(db, 1);
     auto connection = std::make_unique<sqlite_connection>();
     connection->db = db;
@@ -210,4 +205,4 @@ result<void> sqlite_transaction::commit()
     return r;
 }
 
-}  // namespace uun::server
+}  // namespace uun
