@@ -15,7 +15,7 @@
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/util/log.hpp"
-#include "milter/filter/daemon.hpp"
+#include "lib/util/startup.hpp"
 #include "milter/filter/listen_socket.hpp"
 #include "milter/filter/milter_config.hpp"
 #include "milter/filter/milter_glue.hpp"
@@ -101,9 +101,9 @@ int run_milter(int argc, char** argv)
     // parent prints what the child reports.
     auto fatal = [&](const std::string& message, int exit_code) {
         log::error(message);
-        if (report.waited_on())
-            report.failed(message);
-        else if (!opts->foreground && cfg.log_to == log::sink::syslog)
+        bool parent_prints = report.parent_waiting();
+        report.failed(message);
+        if (!parent_prints && !opts->foreground && cfg.log_to == log::sink::syslog)
             std::fprintf(stderr, "uun-milter: %s\n", message.c_str());
         return exit_code;
     };
@@ -140,8 +140,8 @@ int run_milter(int argc, char** argv)
         return fatal(message, exit_code);
     };
 
-    if (!opts->foreground) {
-        auto daemon = startup_report::daemonize();
+    if (!opts->foreground && !startup_report::under_service_manager()) {
+        auto daemon = startup_report::detach("uun-milter");
         if (!daemon)
             return fatal_after_socket(daemon.error().message, exit_failure);
         report = std::move(*daemon);
@@ -164,11 +164,12 @@ int run_milter(int argc, char** argv)
     set_filter_context(&context);
 
     log::info(cat("started: ", describe(cfg, *keys, *who), ", replay cache ", (*cache)->size(), " entries"));
-    report.ready();
+    report.ready(cfg.log_to == log::sink::stderr_stream);
     int rc = smfi_main();
+    startup_report::stopping();
     set_filter_context(nullptr);
     log::info(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
-    if (!opts->foreground && ::unlink(cfg.pid_file.c_str()) != 0)
+    if (report.detached() && ::unlink(cfg.pid_file.c_str()) != 0)
         log::debug(cat("pid_file ", cfg.pid_file, " left in place (not removable as ", who->user, ")"));
     return rc == MI_SUCCESS ? exit_ok : exit_failure;
 }

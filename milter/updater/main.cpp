@@ -4,6 +4,7 @@
 #include "lib/util/clock.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/util/log.hpp"
+#include "lib/util/startup.hpp"
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/daemon_loop.hpp"
 #include "milter/updater/random_source.hpp"
@@ -31,8 +32,13 @@ constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_setup = 2;
 
-int die(const std::string& message, bool logged)
+// A start-up failure: to the log when it reaches someone (stderr in the
+// foreground, syslog once detached, where the waiting parent prints it
+// too), else to the terminal; and to the service manager as STATUS=.
+int die(startup_report& report, const std::string& message, bool logged)
 {
+    logged = logged || report.detached();
+    report.failed(message);
     if (logged)
         log::error(message);
     else
@@ -70,35 +76,40 @@ int run(int argc, char** argv)
     bool foreground = vm.count("foreground") > 0;
     bool once = vm.count("once") > 0;
 
+    startup_report report;
     auto config = load_updater_config(config_path);
     if (!config)
-        return die(config.error().message, false);
+        return die(report, config.error().message, false);
     log::open("uun-updater", foreground ? log::sink::stderr_stream : log::sink::syslog,
               config->log_debug || vm.count("debug") > 0);
     auto keys = proto::keyring::load(config->trusted_keys);
     if (!keys)
-        return die(cat("trusted_keys: ", keys.error().message), foreground);
+        return die(report, cat("trusted_keys: ", keys.error().message), foreground);
 
     std::signal(SIGPIPE, SIG_IGN);
     if (auto ok = stop_signal::install(); !ok)
-        return die(ok.error().message, foreground);
+        return die(report, ok.error().message, foreground);
     state_store store(config->state_dir);
     if (auto ok = store.prepare(); !ok)
-        return die(ok.error().message, foreground);
+        return die(report, ok.error().message, foreground);
     if (auto ok = store.lock(); !ok)
-        return die(ok.error().message, foreground);
-    if (!foreground && !once && ::daemon(0, 0) != 0)
-        return die(cat("cannot detach: ", std::strerror(errno)), true);
+        return die(report, ok.error().message, foreground);
+    if (!foreground && !once && !startup_report::under_service_manager()) {
+        auto detached = startup_report::detach("uun-updater");
+        if (!detached)
+            return die(report, cat("cannot detach: ", detached.error().message), false);
+        report = std::move(*detached);
+    }
 
     auto transport = curl_transport::create(curl_settings_from(*config));
     if (!transport)
-        return die(transport.error().message, true);
+        return die(report, transport.error().message, true);
     (*transport)->set_cancel_check([] { return stop_signal::requested(); });
     system_clock clock;
     csprng_source random;
     updater_service service(*config, *keys, **transport, store, clock, random);
     if (auto ok = service.start(); !ok)
-        return die(ok.error().message, true);
+        return die(report, ok.error().message, true);
 
     if (once) {
         auto outcome = service.poll(service.has_triggers() ? poll_reason::urgent : poll_reason::periodic);
@@ -108,10 +119,12 @@ int run(int argc, char** argv)
     }
     auto watch = spool_watch::open(config->spool_dir);
     if (!watch)
-        return die(watch.error().message, true);
+        return die(report, watch.error().message, true);
     log::info(cat("uun-updater ", UUN_VERSION, " running; next poll in ", service.next().at - clock.now(), "s"));
+    report.ready(false);
     daemon_loop loop(service, *watch, clock);
     loop.run();
+    startup_report::stopping();
     return exit_ok;
 }
 

@@ -6,7 +6,7 @@
 UUN_BUILD_PACKAGES=(
   g++ meson ninja-build pkg-config
   libmilter-dev libboost-dev libboost-program-options-dev libcurl4-openssl-dev
-  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev doctest-dev
+  libssl-dev libyaml-cpp-dev nlohmann-json3-dev libsqlite3-dev libsystemd-dev doctest-dev
 )
 UUN_PEER_PACKAGES=(
   postfix swaks miltertest curl openssl sqlite3 procps iproute2 python3 lua5.3

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "lib/util/log.hpp"
+#include "lib/util/startup.hpp"
 #include "lib/util/units.hpp"
 #include "server/daemon/registry_sweep.hpp"
 #include "uun_build_config.hpp"
@@ -157,6 +158,7 @@ void http_server::begin_stop(int signal)
         io_.stop();
         return;
     }
+    startup_report::stopping();
     auto open = metrics_.open_connections().load();
     log::info(cat(name, ": stopping; no new connections, ", open, " open ones get up to ",
                   format_duration(config_.limits.request_timeout), " to finish"));

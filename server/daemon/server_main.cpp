@@ -5,7 +5,6 @@
 
 #include <csignal>
 #include <cstdio>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,8 +13,8 @@
 
 #include "lib/util/clock.hpp"
 #include "lib/util/log.hpp"
+#include "lib/util/startup.hpp"
 #include "server/config/server_config.hpp"
-#include "server/daemon/background.hpp"
 #include "server/daemon/command_line.hpp"
 #include "server/daemon/http_server.hpp"
 #include "server/daemon/registry_sweep.hpp"
@@ -34,31 +33,28 @@ void say(const std::string& message)
     std::fprintf(stderr, "uun-server: %s\n", message.c_str());
 }
 
-// Where start-up errors go: the terminal, the waiting parent, and the log.
+// Where start-up errors go: the terminal, the waiting parent or the service
+// manager, and the log.
 class startup_reporter {
 public:
     explicit startup_reporter(bool log_to_stderr) : log_to_stderr_(log_to_stderr) {}
-    void detached(background b) { detached_.emplace(std::move(b)); }
+    void detached(startup_report report) { report_ = std::move(report); }
 
     int failed(const std::string& message)
     {
         log::error(message);
-        if (detached_)
-            detached_->failed(message);
-        else if (!log_to_stderr_)
+        bool parent_prints = report_.parent_waiting();
+        report_.failed(message);
+        if (!parent_prints && !log_to_stderr_)
             say(message);
         return 1;
     }
 
-    void ready()
-    {
-        if (detached_)
-            detached_->ready(log_to_stderr_);
-    }
+    void ready() { report_.ready(log_to_stderr_); }
 
 private:
     bool log_to_stderr_;
-    std::optional<background> detached_;
+    startup_report report_;
 };
 
 void raise_descriptor_limit(std::int64_t max_connections)
@@ -141,9 +137,9 @@ int server_main(int argc, char** argv)
     auto server = http_server::prepare(*config);
     if (!server)
         return report.failed(server.error().message);
-    if (!command->foreground) {
+    if (!command->foreground && !startup_report::under_service_manager()) {
         (*server)->before_fork();
-        auto detached = background::detach();
+        auto detached = startup_report::detach("uun-server");
         if (!detached)
             return report.failed(detached.error().message);
         (*server)->after_fork_in_child();

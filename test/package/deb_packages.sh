@@ -40,17 +40,18 @@ uun_ensure_packages "${UUN_PACKAGING_PACKAGES[@]}" postfix swaks curl openssl ||
 vendor=$work/vendor
 maillog=$work/appliance.maillog
 updater_pid=""
+milter_pid=""
 users_before=$(getent passwd "${USERS[@]}" | cut -d: -f1)
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 
 stop_daemons() {
   local pid
-  [ -n "$updater_pid" ] && kill "$updater_pid" 2>/dev/null && wait "$updater_pid" 2>/dev/null
-  updater_pid=""
-  # Forked daemons: the milter's pid file; uun-server's user runs nothing else.
-  pid=$(cat /run/uun-milter/uun-milter.pid 2>/dev/null)
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait_for 20 sh -c "! kill -0 $pid"
+  for pid in $updater_pid $milter_pid; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
+  updater_pid="" milter_pid=""
+  # uun-server's user runs nothing else.
   for pid in $(ps -u uun-server -o pid= 2>/dev/null); do
     kill "$pid" 2>/dev/null && wait_for 40 sh -c "! kill -0 $pid"
   done
@@ -324,7 +325,8 @@ check "... after Postfix passed the dead milters by" grep -q "connect to Milter 
 
 # ---- the daemons, started as their units --------------------------------------------
 start_as_unit uun-server.service "$work/server.log"
-check_eq "uun-server starts as its unit (forks when ready)" "$?" "0"
+check_eq "uun-server starts as its unit (Type=notify: READY=1 came)" "$?" "0"
+check "... and it stays in the foreground, as systemd expects" kill -0 "${UNIT_PID:-0}"
 health=$(curl -sS --max-time 10 --cacert /etc/uun/ca.pem "https://$SERVER_IP:8443/healthz" 2>&1)
 check_eq "uun-server answers over TLS" "$health" "ok"
 check_eq "uun-server runs as uun-server" "$(ps -u uun-server -o comm= | head -1)" "uun-server"
@@ -334,12 +336,13 @@ postfix_create "$vendor" "$VENDOR_IP" 25 "sender_dependent_relayhost_maps = hash
 postfix_start "$vendor" || exit 1
 
 start_as_unit uun-milter.service "$work/milter.log"
-check_eq "uun-milter starts as its unit (forks when ready)" "$?" "0"
-milter_pid=$(cat /run/uun-milter/uun-milter.pid 2>/dev/null)
+check_eq "uun-milter starts as its unit (Type=notify: READY=1 came)" "$?" "0"
+milter_pid=$UNIT_PID
 check_eq "uun-milter runs as uun-milter" "$(ps -o user= -p "${milter_pid:-0}" 2>/dev/null)" "uun-milter"
 check_eq "its socket belongs to group postfix" "$(owner /var/spool/postfix/uun/milter.sock)" "uun-milter:postfix 660"
 
 start_as_unit uun-updater.service "$work/updater.log"
+check_eq "uun-updater starts as its unit (Type=notify: READY=1 came)" "$?" "0"
 updater_pid=$UNIT_PID
 registered() { uun-publish --appliances 2>/dev/null | grep -Eq "^gw-pkg +$APPLIANCE_IP +25 +$RECIPIENT "; }
 check "uun-updater polls and the server records the appliance at $APPLIANCE_IP" wait_for 30 registered
