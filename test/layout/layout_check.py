@@ -199,7 +199,10 @@ def main():
     rep = report()
     try:
         files = tracked_files(root)
-    except (OSError, subprocess.CalledProcessError) as e:
+    except subprocess.CalledProcessError as e:
+        rep.check("git ls-files lists the repository", [e.stderr.decode(errors="replace").strip() or str(e)])
+        files = None
+    except OSError as e:
         rep.check("git ls-files lists the repository", [str(e)])
         files = None
     if files is not None:
