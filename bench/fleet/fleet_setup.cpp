@@ -17,15 +17,17 @@ namespace uun::bench {
 
 namespace {
 
-// The whole of `text` as a decimal number in [low, high], or a message.
+// Sets `into` to the whole of `text` as a decimal number in [low, high], or
+// says what `option` wants.
 template <typename N>
-result<N> number_in(std::string_view option, std::string_view text, N low, N high)
+result<void> number_in(std::string_view option, std::string_view text, N low, N high, N& into)
 {
     N n{};
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
     if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < low || n > high)
         return fail(cat(option, ": want a whole number from ", low, " to ", high, ", got '", text, "'"));
-    return n;
+    into = n;
+    return {};
 }
 
 std::uint32_t host_order(const std::string& ipv4)
@@ -79,22 +81,14 @@ result<fleet_options> parse_fleet_options(int argc, char** argv)
         if (i + 1 >= argc)
             return fail(cat(k, " needs a value"));
         std::string v = argv[i + 1];
-        if (k == "--count") {
-            auto n = number_in<std::size_t>(k, v, 1, max_appliances);
-            if (!n)
-                return std::unexpected(n.error());
-            o.count = *n;
-        } else if (k == "--threads") {
-            auto n = number_in(k, v, 1, max_threads);
-            if (!n)
-                return std::unexpected(n.error());
-            o.threads = *n;
-        } else if (k == "--port") {
-            auto n = number_in(k, v, 1, 65535);
-            if (!n)
-                return std::unexpected(n.error());
-            o.port = *n;
-        } else if (k == "--server")
+        result<void> ok;
+        if (k == "--count")
+            ok = number_in(k, v, std::size_t{1}, max_appliances, o.count);
+        else if (k == "--threads")
+            ok = number_in(k, v, 1, max_threads, o.threads);
+        else if (k == "--port")
+            ok = number_in(k, v, 1, 65535, o.port);
+        else if (k == "--server")
             o.server = v;
         else if (k == "--ca")
             o.ca = v;
@@ -108,6 +102,8 @@ result<fleet_options> parse_fleet_options(int argc, char** argv)
             o.first = v;
         else
             return fail(cat("unknown option ", k));
+        if (!ok)
+            return std::unexpected(ok.error());
     }
     if (auto ok = check(o); !ok)
         return std::unexpected(ok.error());
