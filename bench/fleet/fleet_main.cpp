@@ -6,137 +6,37 @@
 // transport, poll protocol, DSSE verification, install into its temporary
 // directory, report). First every appliance registers with a periodic poll.
 // Events go to --events as "<unix ms> <event> <index>"; a summary goes to
-// stdout at SIGTERM. Exit 1 on a set-up failure, with the reason on stderr.
-#include <arpa/inet.h>
-#include <sys/resource.h>
-#include <sys/stat.h>
-
-#include <algorithm>
+// stdout at SIGTERM. Exit 2 on a bad command line, 1 on a set-up failure,
+// with the reason on stderr. The set-up itself is in fleet_setup.cpp.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "bench/fleet/fleet_setup.hpp"
 #include "bench/fleet/smtp_fleet.hpp"
 #include "lib/util/clock.hpp"
-#include "lib/util/file_util.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/util/log.hpp"
 #include "lib/proto/uun_header.hpp"
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/poll_cycle.hpp"
-#include "milter/updater/state_store.hpp"
-#include "milter/updater/updater_config.hpp"
 
 using namespace uun;
 
 namespace {
 
-constexpr std::size_t max_appliances = 60000;  // 127.16.0.0/12 holds more, fds do not
-constexpr int max_threads = 256;
 constexpr std::int64_t clock_skew = 300;
 constexpr int listen_backlog = 64;
 constexpr rlim_t fd_reserve = 1024;  // curl, state files, logs
-
-struct options {
-    std::size_t count = 100;
-    std::string server;
-    std::string ca;
-    std::string key;
-    std::string work;
-    std::string events;
-    int threads = 16;
-    int port = 25;
-    std::string first = "127.16.0.1";
-};
-
-int usage()
-{
-    std::fprintf(stderr,
-                 "usage: bench-fleet-sim --count N --server URL --ca CA.pem --key PUB.pem --work DIR "
-                 "--events FILE [--threads T] [--port 25] [--first 127.16.0.1]\n");
-    return 2;
-}
-
-bool parse(int argc, char** argv, options& o)
-{
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i], v = argv[i + 1];
-        if (k == "--count")
-            o.count = std::stoul(v);
-        else if (k == "--server")
-            o.server = v;
-        else if (k == "--ca")
-            o.ca = v;
-        else if (k == "--key")
-            o.key = v;
-        else if (k == "--work")
-            o.work = v;
-        else if (k == "--events")
-            o.events = v;
-        else if (k == "--threads")
-            o.threads = std::stoi(v);
-        else if (k == "--port")
-            o.port = std::stoi(v);
-        else if (k == "--first")
-            o.first = v;
-        else
-            return false;
-    }
-    return argc % 2 == 1 && o.count > 0 && o.count <= max_appliances && !o.server.empty() && !o.ca.empty() &&
-           !o.key.empty() && !o.work.empty() && !o.events.empty() && o.threads > 0 && o.threads <= max_threads;
-}
-
-// Address i: first + i, skipping .0 and .255 in the last octet.
-std::vector<in_addr> addresses(const std::string& first, std::size_t count)
-{
-    in_addr a{};
-    ::inet_pton(AF_INET, first.c_str(), &a);
-    std::uint32_t h = ntohl(a.s_addr);
-    std::vector<in_addr> out;
-    while (out.size() < count) {
-        if ((h & 0xff) != 0 && (h & 0xff) != 0xff) {
-            in_addr x{};
-            x.s_addr = htonl(h);
-            out.push_back(x);
-        }
-        ++h;
-    }
-    return out;
-}
-
-std::string text_of(in_addr a)
-{
-    char s[INET_ADDRSTRLEN] = "";
-    ::inet_ntop(AF_INET, &a, s, sizeof s);
-    return s;
-}
-
-// Raises RLIMIT_NOFILE towards `want` (the hard limit too where allowed) and
-// returns the limit in force; fails when it is below `need`.
-result<rlim_t> raise_fd_limit(rlim_t need, rlim_t want)
-{
-    rlimit r{};
-    ::getrlimit(RLIMIT_NOFILE, &r);
-    if (r.rlim_max < want) {
-        rlimit higher{want, want};
-        if (::setrlimit(RLIMIT_NOFILE, &higher) == 0)
-            return want;
-    }
-    r.rlim_cur = std::min(want, r.rlim_max);
-    if (r.rlim_cur < need || ::setrlimit(RLIMIT_NOFILE, &r) != 0)
-        return fail(cat("RLIMIT_NOFILE: need ", need, " descriptors, the hard limit is ", r.rlim_max));
-    return r.rlim_cur;
-}
 
 class event_log {
 public:
@@ -162,15 +62,6 @@ private:
     std::mutex mutex_;
 };
 
-struct appliance {
-    updater::updater_config config;
-    std::unique_ptr<updater::state_store> store;
-    updater::updater_state state;
-    std::string token;
-    std::set<std::string> nonces;   // replay cache (SMTP thread only)
-    std::atomic<bool> queued{false};
-};
-
 struct job {
     std::size_t index;
     updater::poll_reason reason;
@@ -178,49 +69,12 @@ struct job {
 
 class fleet {
 public:
-    fleet(const options& o, const proto::keyring& keys) : options_(o), keys_(keys), events_(o.events) {}
+    fleet(const bench::fleet_options& o, const proto::keyring& keys) : options_(o), keys_(keys), events_(o.events) {}
 
     bool events_ok() const { return events_.ok(); }
 
-    result<void> build(const std::vector<in_addr>& addrs)
-    {
-        std::string tmpl = options_.work + "/template";
-        for (const char* d : {"", "/state", "/spool", "/av"})
-            ::mkdir((tmpl + d).c_str(), 0700);
-        std::string yaml = cat("server: ", options_.server, "\nca_file: ", options_.ca,
-                               "\nappliance: {id: fleet-0, product: mg-5000, version: 3.2.1}\n"
-                               "notify: {recipient: uun@fleet-0.fleet.test, port: ",
-                               options_.port, "}\ntrusted_keys: [", options_.key, "]\nstate_dir: ", tmpl,
-                               "/state\nspool_dir: ", tmpl, "/spool\npoll_interval: 24h\n",
-                               "channels:\n  av: {file: ", tmpl, "/av/signatures.db}\n");
-        auto parsed = updater::parse_updater_config(yaml, "fleet template");
-        if (!parsed)
-            return fail(parsed.error().message);
-        appliances_.resize(addrs.size());
-        for (std::size_t i = 0; i < addrs.size(); ++i) {
-            auto& a = appliances_[i];
-            a = std::make_unique<appliance>();
-            a->config = *parsed;
-            std::string id = cat("fleet-", i + 1);
-            std::string dir = cat(options_.work, "/", id);
-            ::mkdir(dir.c_str(), 0700);
-            ::mkdir((dir + "/av").c_str(), 0700);
-            a->config.appliance.id = id;
-            a->config.notify_recipient = cat("uun@", id, ".fleet.test");
-            a->config.source_address = text_of(addrs[i]);
-            a->config.state_dir = dir + "/state";
-            a->config.spool_dir = dir + "/spool";
-            a->config.channels["av"].file = dir + "/av/signatures.db";
-            a->store = std::make_unique<updater::state_store>(a->config.state_dir);
-            if (auto ok = a->store->prepare(); !ok)
-                return ok;
-            auto token = a->store->token();
-            if (!token)
-                return std::unexpected(token.error());
-            a->token = *token;
-        }
-        return {};
-    }
+    // Takes the appliances build_appliances made, one per address.
+    void adopt(std::vector<std::unique_ptr<bench::appliance>> appliances) { appliances_ = std::move(appliances); }
 
     void start_workers()
     {
@@ -333,11 +187,11 @@ private:
         }
     }
 
-    const options& options_;
+    const bench::fleet_options& options_;
     const proto::keyring& keys_;
     event_log events_;
     system_clock clock_;
-    std::vector<std::unique_ptr<appliance>> appliances_;
+    std::vector<std::unique_ptr<bench::appliance>> appliances_;
     std::vector<std::thread> workers_;
     std::mutex mutex_;
     std::condition_variable wake_;
@@ -369,30 +223,31 @@ int die(const std::string& message)
 
 int main(int argc, char** argv)
 {
-    options o;
-    try {
-        if (!parse(argc, argv, o))
-            return usage();
-    } catch (const std::exception&) {
-        return usage();
+    auto parsed = bench::parse_fleet_options(argc, argv);
+    if (!parsed) {
+        std::fprintf(stderr, "bench-fleet-sim: %s\n%s", parsed.error().message.c_str(), bench::fleet_usage());
+        return 2;
     }
+    const bench::fleet_options& o = *parsed;
     std::signal(SIGPIPE, SIG_IGN);
     log::open("fleet-sim", log::sink::stderr_stream, false);
     // One listener per appliance, then SMTP connections, curl and files.
-    auto fd_limit = raise_fd_limit(static_cast<rlim_t>(o.count) + fd_reserve + 256,
-                                   static_cast<rlim_t>(o.count) + bench::max_smtp_connections + fd_reserve);
+    auto fd_limit = bench::raise_fd_limit(static_cast<rlim_t>(o.count) + fd_reserve + 256,
+                                          static_cast<rlim_t>(o.count) + bench::max_smtp_connections + fd_reserve);
     if (!fd_limit)
         return die(fd_limit.error().message);
     auto keys = proto::keyring::load({o.key});
     if (!keys)
         return die(keys.error().message);
-    auto addrs = addresses(o.first, o.count);
+    auto addrs = bench::fleet_addresses(o.first, o.count);
     fleet f(o, *keys);
     if (!f.events_ok())
         return die(cat(o.events, ": cannot open"));
     auto started = std::chrono::steady_clock::now();
-    if (auto ok = f.build(addrs); !ok)
-        return die(ok.error().message);
+    auto appliances = bench::build_appliances(o, addrs);
+    if (!appliances)
+        return die(appliances.error().message);
+    f.adopt(std::move(*appliances));
     bench::smtp_fleet smtp(static_cast<std::size_t>(*fd_limit - o.count - fd_reserve));
     if (auto ok = smtp.listen_all(addrs, o.port, listen_backlog); !ok)
         return die(ok.error().message);
@@ -406,7 +261,7 @@ int main(int argc, char** argv)
     f.drain();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("registered %zu appliances (%s to %s) in %.1f s, %llu poll failures\n", addrs.size(),
-                text_of(addrs.front()).c_str(), text_of(addrs.back()).c_str(), seconds,
+                bench::address_text(addrs.front()).c_str(), bench::address_text(addrs.back()).c_str(), seconds,
                 static_cast<unsigned long long>(f.poll_failures()));
     std::fflush(stdout);
 

@@ -17,6 +17,8 @@ UUN_PEER_PACKAGES=(
 # uun_ensure_packages): Debian's nginx would listen on port 80 of every address.
 UUN_BENCH_SMOKE_PACKAGES=(opendkim nginx-light wrk)
 UUN_BENCH_PACKAGES=("${UUN_BENCH_SMOKE_PACKAGES[@]}" opendkim-tools valgrind linux-perf)
+# test/layout/tree.sh: the tree checks read git ls-files and the markdown.
+UUN_LAYOUT_PACKAGES=(python3 git)
 # What builds and checks the Debian packages (packaging/deb, test/package).
 UUN_PACKAGING_PACKAGES=(
   debhelper dpkg-dev fakeroot lintian man-db

@@ -67,4 +67,16 @@ check_eq "poll-rate: uun-server and nginx both answered without errors" \
 check_eq "memory: uun-server, uun-updater and uun-milter were measured" \
   "$(json memory 'sorted({r["program"] for r in d["results"] if r["peak_rss_kb"] > 0} & {"uun-server","uun-updater","uun-milter"})')" \
   "['uun-milter', 'uun-server', 'uun-updater']"
+
+# bench-fleet-sim refuses a bad command line before it makes anything: exit 2
+# and a message naming the option.
+sim_args=(--server https://127.0.0.1:1 --ca /dev/null --key /dev/null --work "$work/sim" --events "$work/sim.events")
+for bad in "--first 300.1.1.1" "--first gw-1" "--first 255.255.255.250" "--count 0" "--count 12x" \
+  "--threads 999" "--port 70000"; do
+  # shellcheck disable=SC2086  # $bad is an option and its value
+  out=$("$UUN_BUILD/bench/bench-fleet-sim" "${sim_args[@]}" $bad 2>&1)
+  check_eq "bench-fleet-sim $bad exits 2" "$?" "2"
+  check_contains "bench-fleet-sim $bad names the option" "$out" "bench-fleet-sim: ${bad%% *}"
+done
+check "bench-fleet-sim made nothing for a bad command line" test ! -e "$work/sim"
 summary

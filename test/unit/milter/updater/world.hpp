@@ -82,6 +82,8 @@ struct world {
 
     updater::channel_config& channel(const std::string& name) { return config.channels.at(name); }
     std::string file(const std::string& channel_name) { return config.channels.at(channel_name).file; }
+    // The file a channel's install replaces, as it was before the update.
+    void set_old_file(const std::string& channel_name, const std::string& text) { spit(file(channel_name), text); }
 
     proto::update_entry entry(std::uint64_t seq, const std::string& channel, const std::string& bytes,
                               const std::string& target = "product=mg-5000,version>=3.2")
