@@ -23,8 +23,10 @@ struct document_state {
     std::string name;
     YAML::Node root;
     std::vector<std::pair<int, std::string>> errors;  // line, message
+    std::vector<std::pair<int, std::string>> missing;  // report_missing: line, message
     std::vector<std::shared_ptr<visited_mapping>> visited;
     std::map<std::string, std::shared_ptr<visited_mapping>, std::less<>> by_path;
+    settings read;
 
     visited_mapping& mapping(const YAML::Node& node, const std::string& path)
     {
@@ -62,6 +64,11 @@ bool section::has(std::string_view key) const
     return node_.IsMap() && node_[std::string(key)].IsDefined() && !node_[std::string(key)].IsNull();
 }
 
+void section::record(std::string_view key, std::string value)
+{
+    state_->read.insert_or_assign(dotted(key), std::move(value));
+}
+
 std::optional<YAML::Node> section::take(std::string_view key, bool required)
 {
     state_->mapping(node_, path_).used.emplace(key);
@@ -87,6 +94,13 @@ void section::report(std::string_view key, std::string_view message)
     state_->add(line, cat("'", dotted(key), "': ", message));
 }
 
+void section::report_missing(std::string_view key, std::string_view message)
+{
+    YAML::Node value = node_.IsMap() ? node_[std::string(key)] : YAML::Node();
+    int line = value.IsDefined() ? line_of(value) : line_of(node_);
+    state_->missing.emplace_back(line, cat("'", dotted(key), "': ", message));
+}
+
 std::optional<std::string> section::take_scalar(std::string_view key, bool required, std::string_view want)
 {
     auto value = take(key, required);
@@ -101,12 +115,16 @@ std::optional<std::string> section::take_scalar(std::string_view key, bool requi
 
 std::string section::string(std::string_view key)
 {
-    return take_scalar(key, true, "a string").value_or("");
+    auto value = take_scalar(key, true, "a string").value_or("");
+    record(key, value);
+    return value;
 }
 
 std::string section::string_or(std::string_view key, std::string fallback)
 {
-    return take_scalar(key, false, "a string").value_or(std::move(fallback));
+    auto value = take_scalar(key, false, "a string").value_or(std::move(fallback));
+    record(key, value);
+    return value;
 }
 
 std::int64_t section::integer(std::string_view key, std::int64_t min, std::int64_t max)
@@ -119,6 +137,13 @@ std::int64_t section::integer(std::string_view key, std::int64_t min, std::int64
 }
 
 std::int64_t section::integer_or(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max)
+{
+    auto n = read_integer(key, fallback, min, max);
+    record(key, std::to_string(n));
+    return n;
+}
+
+std::int64_t section::read_integer(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max)
 {
     auto value = take(key, false);
     if (!value)
@@ -133,6 +158,13 @@ std::int64_t section::integer_or(std::string_view key, std::int64_t fallback, st
 }
 
 bool section::boolean_or(std::string_view key, bool fallback)
+{
+    bool b = read_boolean(key, fallback);
+    record(key, b ? "true" : "false");
+    return b;
+}
+
+bool section::read_boolean(std::string_view key, bool fallback)
 {
     auto value = take(key, false);
     if (!value)
@@ -156,6 +188,13 @@ std::chrono::seconds section::duration(std::string_view key)
 
 std::chrono::seconds section::duration_or(std::string_view key, std::chrono::seconds fallback)
 {
+    auto d = read_duration(key, fallback);
+    record(key, format_duration(d));
+    return d;
+}
+
+std::chrono::seconds section::read_duration(std::string_view key, std::chrono::seconds fallback)
+{
     auto value = take(key, false);
     if (!value)
         return fallback;
@@ -170,6 +209,13 @@ std::chrono::seconds section::duration_or(std::string_view key, std::chrono::sec
 }
 
 std::uint64_t section::size_or(std::string_view key, std::uint64_t fallback)
+{
+    auto n = read_size(key, fallback);
+    record(key, std::to_string(n));
+    return n;
+}
+
+std::uint64_t section::read_size(std::string_view key, std::uint64_t fallback)
 {
     auto value = take(key, false);
     if (!value)
@@ -194,6 +240,16 @@ std::vector<std::string> section::string_list(std::string_view key)
 }
 
 std::vector<std::string> section::string_list_or(std::string_view key, std::vector<std::string> fallback)
+{
+    auto list = read_string_list(key, std::move(fallback));
+    std::string text = "[";
+    for (const auto& item : list)
+        text += (text.size() > 1 ? ", " : "") + item;
+    record(key, text + "]");
+    return list;
+}
+
+std::vector<std::string> section::read_string_list(std::string_view key, std::vector<std::string> fallback)
 {
     auto value = take(key, false);
     if (!value)
@@ -228,6 +284,16 @@ std::optional<section> section::child(std::string_view key)
 section section::child_required(std::string_view key)
 {
     auto value = take(key, true);
+    if (value && !value->IsMap())
+        type_error(key, *value, "a mapping");
+    if (!value || !value->IsMap())
+        return section(state_, YAML::Node(YAML::NodeType::Map), dotted(key));
+    return section(state_, *value, dotted(key));
+}
+
+section section::child_or_defaults(std::string_view key)
+{
+    auto value = take(key, false);
     if (value && !value->IsMap())
         type_error(key, *value, "a mapping");
     if (!value || !value->IsMap())
@@ -287,14 +353,21 @@ section document::root()
     return section(state_, state_->root, "");
 }
 
+const settings& document::values() const
+{
+    return state_->read;
+}
+
 const std::string& document::name() const
 {
     return state_->name;
 }
 
-result<void> document::finish()
+result<void> document::finish(host_checks host)
 {
     auto errors = state_->errors;
+    if (host == host_checks::enforce)
+        errors.insert(errors.end(), state_->missing.begin(), state_->missing.end());
     for (const auto& m : state_->visited) {
         if (!m->node.IsMap())
             continue;

@@ -7,6 +7,10 @@
 //   auto root = (*doc)->root();
 //   auto cert = root.child_required("tls").string("certificate");
 //   if (auto ok = (*doc)->finish(); !ok) die(ok.error().message);
+//
+// Every value a program reads is recorded with its dotted key, defaults
+// included, so `--print-config [KEY]` shows what the program runs with and
+// shell scripts never parse YAML themselves.
 #pragma once
 
 #include <chrono>
@@ -27,6 +31,15 @@ namespace uun::config {
 
 struct document_state;
 
+// Dotted key -> the value as read (or defaulted), in the config's own
+// notation: strings as they are, durations as 30s/15m/24h/7d, sizes in
+// bytes, lists as [a, b].
+using settings = std::map<std::string, std::string, std::less<>>;
+
+// ignore: problems of the host (report_missing) do not fail the load, so
+// --print-config works on a config whose files are not in place yet.
+enum class host_checks { enforce, ignore };
+
 class section {
 public:
     section(std::shared_ptr<document_state> state, YAML::Node node, std::string path);
@@ -46,11 +59,17 @@ public:
 
     std::optional<section> child(std::string_view key);
     section child_required(std::string_view key);
+    // The mapping under key, or an empty one when it is absent, so its
+    // keys' defaults are read (and recorded) the same way.
+    section child_or_defaults(std::string_view key);
     // A mapping of names to mappings, such as "channels: { av: {...}, sys: {...} }".
     std::vector<std::pair<std::string, section>> children(std::string_view key);
 
     // Reports a problem with a value the caller validated itself.
     void report(std::string_view key, std::string_view message);
+    // The same for a problem of the host, not of the file: a path that does
+    // not exist (yet). --print-config ignores these (host_checks::ignore).
+    void report_missing(std::string_view key, std::string_view message);
     std::string dotted(std::string_view key) const;
 
 private:
@@ -58,6 +77,13 @@ private:
     std::optional<std::string> take_scalar(std::string_view key, bool required, std::string_view want);
     void type_error(std::string_view key, const YAML::Node& node, std::string_view want);
     int line_of(const YAML::Node& node) const;
+    void record(std::string_view key, std::string value);
+    // The *_or accessors without the record.
+    std::int64_t read_integer(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max);
+    bool read_boolean(std::string_view key, bool fallback);
+    std::chrono::seconds read_duration(std::string_view key, std::chrono::seconds fallback);
+    std::uint64_t read_size(std::string_view key, std::uint64_t fallback);
+    std::vector<std::string> read_string_list(std::string_view key, std::vector<std::string> fallback);
 
     std::shared_ptr<document_state> state_;
     YAML::Node node_;
@@ -72,7 +98,9 @@ public:
     section root();
     const std::string& name() const;
     // Every error found, one per line, unknown keys included.
-    result<void> finish();
+    result<void> finish(host_checks host = host_checks::enforce);
+    // What was read so far (see settings).
+    const settings& values() const;
 
 private:
     explicit document(std::shared_ptr<document_state> state);

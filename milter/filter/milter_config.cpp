@@ -111,27 +111,30 @@ result<milter_config> read_config(config::document& doc)
     c.replay_cache_entries = static_cast<std::uint64_t>(root.integer_or(
         "replay_cache_entries", static_cast<std::int64_t>(c.replay_cache_entries), 100, 10'000'000));
 
-    if (auto variants = root.child("variants")) {
-        c.subject_marker = variants->boolean_or("subject_marker", false);
-        c.body_token = variants->boolean_or("body_token", false);
-        c.max_body_bytes = variants->size_or("max_body_bytes", c.max_body_bytes);
+    {
+        auto variants = root.child_or_defaults("variants");
+        c.subject_marker = variants.boolean_or("subject_marker", false);
+        c.body_token = variants.boolean_or("body_token", false);
+        c.max_body_bytes = variants.size_or("max_body_bytes", c.max_body_bytes);
         if (c.max_body_bytes < 1024 || c.max_body_bytes > max_max_body_bytes)
-            variants->report("max_body_bytes", "must be from 1KiB to 1MiB");
+            variants.report("max_body_bytes", "must be from 1KiB to 1MiB");
     }
 
-    if (auto log = root.child("log")) {
-        std::string to = log->string_or("to", "syslog");
+    {
+        auto log = root.child_or_defaults("log");
+        std::string to = log.string_or("to", "syslog");
         if (to == "syslog")
             c.log_to = log::sink::syslog;
         else if (to == "stderr")
             c.log_to = log::sink::stderr_stream;
         else
-            log->report("to", "must be syslog or stderr");
-        c.debug = log->boolean_or("debug", false);
+            log.report("to", "must be syslog or stderr");
+        c.debug = log.boolean_or("debug", false);
     }
 
     if (auto ok = doc.finish(); !ok)
         return std::unexpected(ok.error());
+    c.as_read = doc.values();
     return c;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "lib/util/log.hpp"
+#include "lib/util/config.hpp"
 #include "lib/util/result.hpp"
 
 namespace uun::milter {
@@ -41,6 +42,7 @@ struct milter_config {
 
     bool wants_body() const { return body_token; }
     bool reads_subject() const { return subject_marker || body_token; }
+    config::settings as_read;  // every key as read, defaults included (--print-config)
 };
 
 result<milter_config> parse_milter_config(std::string_view text, const std::string& name);

@@ -14,6 +14,7 @@
 
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
 #include "milter/filter/listen_socket.hpp"
@@ -34,6 +35,8 @@ struct options {
     std::string config_path = std::string(UUN_SYSCONFDIR) + "/milter.yaml";
     bool foreground = false;
     bool check_only = false;
+    bool print_config = false;
+    std::string print_key;  // --print-config KEY
 };
 
 // nullopt: exit with *code (help, version, bad usage).
@@ -41,15 +44,24 @@ std::optional<options> parse_options(int argc, char** argv, int& code)
 {
     namespace po = boost::program_options;
     options o;
-    po::options_description desc("usage: uun-milter [-f] [-c milter.yaml]");
+    po::options_description desc("usage: uun-milter [-f] [-t] [-c milter.yaml] [--print-config [KEY]]");
     desc.add_options()("help,h", "show this help")("version,V", "show the version")(
         "config,c", po::value(&o.config_path), "config file (default " UUN_SYSCONFDIR "/milter.yaml)")(
         "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr")(
-        "check-config,t", po::bool_switch(&o.check_only), "check the config and keys, then exit");
+        "check-config,t", po::bool_switch(&o.check_only), "check the config and keys, then exit")(
+        "print-config", po::bool_switch(&o.print_config), config::print_config_help);
+    po::options_description hidden;
+    hidden.add_options()("key", po::value(&o.print_key));
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description positional;
+    positional.add("key", 1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
         po::notify(vm);
+        if (!o.print_key.empty() && !o.print_config)
+            throw po::error("'" + o.print_key + "': a KEY goes with --print-config only");
     } catch (const po::error& e) {
         std::cerr << "uun-milter: " << e.what() << "\n" << desc;
         code = exit_usage;
@@ -94,6 +106,9 @@ int run_milter(int argc, char** argv)
         return exit_usage;
     }
     const milter_config& cfg = *config;
+    if (opts->print_config)
+        return config::print_settings(cfg.as_read, opts->print_key, opts->config_path, "uun-milter", std::cout,
+                                      std::cerr);
     log::open("uun-milter", opts->foreground ? log::sink::stderr_stream : cfg.log_to, cfg.debug);
 
     startup_report report;

@@ -3,6 +3,7 @@
 // Exit 2: bad command line, config or start; --once exits 1 when anything failed.
 #include "lib/util/clock.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
 #include "milter/updater/curl_transport.hpp"
@@ -55,18 +56,28 @@ int run(int argc, char** argv)
         ("foreground,f", "stay in the foreground and log to stderr (else: detach, log to syslog, facility mail)")
         ("once", "poll once (urgent when triggers wait), then exit: 0 when nothing failed")
         ("debug,d", "log debug messages too")
+        ("print-config", config::print_config_help)
         ("version,V", "print the version")
         ("help,h", "this help");
+    std::string print_key;
+    po::options_description hidden;
+    hidden.add_options()("key", po::value(&print_key));
+    po::options_description all;
+    all.add(options).add(hidden);
+    po::positional_options_description positional;
+    positional.add("key", 1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
         po::notify(vm);
+        if (!print_key.empty() && !vm.count("print-config"))
+            throw po::error("'" + print_key + "': a KEY goes with --print-config only");
     } catch (const po::error& e) {
         std::cerr << "uun-updater: " << e.what() << "\n" << options;
         return exit_setup;
     }
     if (vm.count("help")) {
-        std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d]\n" << options;
+        std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d] [--print-config [KEY]]\n" << options;
         return exit_ok;
     }
     if (vm.count("version")) {
@@ -77,9 +88,12 @@ int run(int argc, char** argv)
     bool once = vm.count("once") > 0;
 
     startup_report report;
-    auto config = load_updater_config(config_path);
+    auto config = load_updater_config(config_path, vm.count("print-config") ? config::host_checks::ignore
+                                                                            : config::host_checks::enforce);
     if (!config)
         return die(report, config.error().message, false);
+    if (vm.count("print-config"))
+        return config::print_settings(config->as_read, print_key, config_path, "uun-updater", std::cout, std::cerr);
     log::open("uun-updater", foreground ? log::sink::stderr_stream : log::sink::syslog,
               config->log_debug || vm.count("debug") > 0);
     auto keys = proto::keyring::load(config->trusted_keys);

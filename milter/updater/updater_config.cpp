@@ -78,7 +78,7 @@ void check_absolute_file(config::section& s, std::string_view key, const std::st
     if (!is_absolute(path))
         s.report(key, cat("'", path, "' must be an absolute path"));
     else if (!is_file(path))
-        s.report(key, cat("'", path, "' is not a readable file"));
+        s.report_missing(key, cat("'", path, "' is not a readable file"));
 }
 
 void read_channel(config::section& s, const std::string& name, updater_config& out)
@@ -93,7 +93,7 @@ void read_channel(config::section& s, const std::string& name, updater_config& o
         if (!is_absolute(ch.file) || ch.file.back() == '/')
             s.report("file", cat("'", ch.file, "' must be an absolute path to a file"));
         else if (!is_directory(parent_directory(ch.file)))
-            s.report("file", cat("directory '", parent_directory(ch.file), "' does not exist"));
+            s.report_missing("file", cat("directory '", parent_directory(ch.file), "' does not exist"));
         else if (is_directory(ch.file))
             s.report("file", cat("'", ch.file, "' is a directory"));
     }
@@ -102,7 +102,7 @@ void read_channel(config::section& s, const std::string& name, updater_config& o
     else if (!ch.hook.empty() && !is_absolute(ch.hook.front()))
         s.report("hook", cat("the program '", ch.hook.front(), "' must be an absolute path (no shell, no PATH search)"));
     else if (!ch.hook.empty() && ::access(ch.hook.front().c_str(), X_OK) != 0)
-        s.report("hook", cat("the program '", ch.hook.front(), "' is not executable"));
+        s.report_missing("hook", cat("the program '", ch.hook.front(), "' is not executable"));
     if (ch.hook_timeout < std::chrono::seconds(1) || ch.hook_timeout > std::chrono::hours(24))
         s.report("hook_timeout", "must be from 1s to 24h");
     if (ch.max_size == 0)
@@ -125,7 +125,7 @@ void read_timeouts(config::section& s, timeouts_config& t)
         s.report("low_speed_limit", "must be more than 0 bytes per second");
 }
 
-result<updater_config> read_config(config::document doc)
+result<updater_config> read_config(config::document doc, config::host_checks host)
 {
     using std::chrono::seconds;
     updater_config c;
@@ -178,12 +178,12 @@ result<updater_config> read_config(config::document doc)
     if (root.has("state_dir") && !is_absolute(c.state_dir))
         root.report("state_dir", cat("'", c.state_dir, "' must be an absolute path"));
     else if (root.has("state_dir") && !is_directory(parent_directory(c.state_dir)))
-        root.report("state_dir", cat("the parent of '", c.state_dir, "' does not exist"));
+        root.report_missing("state_dir", cat("the parent of '", c.state_dir, "' does not exist"));
     c.spool_dir = root.string("spool_dir");
     if (root.has("spool_dir") && !is_absolute(c.spool_dir))
         root.report("spool_dir", cat("'", c.spool_dir, "' must be an absolute path"));
     else if (root.has("spool_dir") && !is_directory(c.spool_dir))
-        root.report("spool_dir", cat("'", c.spool_dir, "' is not a directory (the milter drops triggers there)"));
+        root.report_missing("spool_dir", cat("'", c.spool_dir, "' is not a directory (the milter drops triggers there)"));
 
     c.poll_interval = root.duration_or("poll_interval", c.poll_interval);
     c.max_poll_interval = root.duration_or("max_poll_interval", std::max(c.max_poll_interval, c.poll_interval));
@@ -203,8 +203,8 @@ result<updater_config> read_config(config::document doc)
     if (c.max_answer_size < 4096 || c.max_answer_size > (64ull << 20))
         root.report("max_answer_size", "must be from 4KiB to 64MiB");
 
-    if (auto t = root.child("timeouts"))
-        read_timeouts(*t, c.timeouts);
+    auto timeouts = root.child_or_defaults("timeouts");
+    read_timeouts(timeouts, c.timeouts);
 
     auto channels = root.children("channels");
     if (!root.has("channels"))
@@ -221,15 +221,17 @@ result<updater_config> read_config(config::document doc)
             section.report("file", cat("'", file, "' is already the file of another channel"));
     }
 
-    if (auto log = root.child("log")) {
-        auto level = log->string_or("level", "info");
+    {
+        auto log = root.child_or_defaults("log");
+        auto level = log.string_or("level", "info");
         if (level != "info" && level != "debug")
-            log->report("level", "must be info or debug");
+            log.report("level", "must be info or debug");
         c.log_debug = level == "debug";
     }
 
-    if (auto ok = doc.finish(); !ok)
+    if (auto ok = doc.finish(host); !ok)
         return std::unexpected(ok.error());
+    c.as_read = doc.values();
     return c;
 }
 
@@ -278,12 +280,12 @@ bool is_notify_recipient(std::string_view r)
     return at != std::string_view::npos && at > 0 && at + 1 < r.size();
 }
 
-result<updater_config> load_updater_config(const std::string& path)
+result<updater_config> load_updater_config(const std::string& path, config::host_checks host)
 {
     auto doc = config::document::load(path);
     if (!doc)
         return std::unexpected(doc.error());
-    return read_config(std::move(*doc));
+    return read_config(std::move(*doc), host);
 }
 
 result<updater_config> parse_updater_config(std::string_view text, const std::string& name)
@@ -291,7 +293,7 @@ result<updater_config> parse_updater_config(std::string_view text, const std::st
     auto doc = config::document::parse(text, name);
     if (!doc)
         return std::unexpected(doc.error());
-    return read_config(std::move(*doc));
+    return read_config(std::move(*doc), config::host_checks::enforce);
 }
 
 }  // namespace uun::updater

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/util/config.hpp"
 #include "lib/util/result.hpp"
 #include "lib/proto/update_entry.hpp"
 
@@ -55,9 +56,11 @@ struct updater_config {
 
     const channel_config* channel(const std::string& name) const;
     std::vector<std::string> channel_names() const;
+    config::settings as_read;  // every key as read, defaults included (--print-config)
 };
 
-result<updater_config> load_updater_config(const std::string& path);
+result<updater_config> load_updater_config(const std::string& path,
+                                           config::host_checks host = config::host_checks::enforce);
 result<updater_config> parse_updater_config(std::string_view text, const std::string& name);
 
 // Syntax checks shared with the poll request (doc/protocol.md "Identity").

@@ -86,38 +86,41 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     require_absolute(store, "sqlite", c.store.sqlite);
     require_absolute(store, "payload_dir", c.store.payload_dir);
 
-    if (auto reg = root.child("registry")) {
-        c.registry.expire_after = reg->duration_or("expire_after", c.registry.expire_after);
-        c.registry.sweep_interval = reg->duration_or("sweep_interval", c.registry.sweep_interval);
-        c.registry.trusted_proxies = reg->string_list_or("trusted_proxies", {});
+    {
+        auto reg = root.child_or_defaults("registry");
+        c.registry.expire_after = reg.duration_or("expire_after", c.registry.expire_after);
+        c.registry.sweep_interval = reg.duration_or("sweep_interval", c.registry.sweep_interval);
+        c.registry.trusted_proxies = reg.string_list_or("trusted_proxies", {});
         for (const auto& p : c.registry.trusted_proxies)
             if (!is_ip_address(p))
-                reg->report("trusted_proxies", cat("'", p, "' is not an IP address"));
+                reg.report("trusted_proxies", cat("'", p, "' is not an IP address"));
         if (c.registry.expire_after.count() < 60)
-            reg->report("expire_after", "must be at least 1m");
+            reg.report("expire_after", "must be at least 1m");
         if (c.registry.sweep_interval.count() < 1)
-            reg->report("sweep_interval", "must be at least 1s");
+            reg.report("sweep_interval", "must be at least 1s");
     }
 
-    if (auto poll = root.child("poll")) {
-        c.poll.interval = poll->duration_or("interval", c.poll.interval);
-        c.poll.max_entries = poll->integer_or("max_entries", c.poll.max_entries, 1, 1000);
+    {
+        auto poll = root.child_or_defaults("poll");
+        c.poll.interval = poll.duration_or("interval", c.poll.interval);
+        c.poll.max_entries = poll.integer_or("max_entries", c.poll.max_entries, 1, 1000);
         if (c.poll.interval.count() < 1)
-            poll->report("interval", "must be at least 1s");
+            poll.report("interval", "must be at least 1s");
     }
 
-    if (auto lim = root.child("limits")) {
-        c.limits.workers = lim->integer_or("workers", c.limits.workers, 0, 256);
-        c.limits.max_connections = lim->integer_or("max_connections", c.limits.max_connections, 1, 1000000);
-        c.limits.max_inflight = lim->integer_or("max_inflight", c.limits.max_inflight, 1, 1000000);
-        c.limits.max_body = lim->size_or("max_body", c.limits.max_body);
-        c.limits.request_timeout = lim->duration_or("request_timeout", c.limits.request_timeout);
-        c.limits.idle_timeout = lim->duration_or("idle_timeout", c.limits.idle_timeout);
-        c.limits.retry_after = lim->duration_or("retry_after", c.limits.retry_after);
+    {
+        auto lim = root.child_or_defaults("limits");
+        c.limits.workers = lim.integer_or("workers", c.limits.workers, 0, 256);
+        c.limits.max_connections = lim.integer_or("max_connections", c.limits.max_connections, 1, 1000000);
+        c.limits.max_inflight = lim.integer_or("max_inflight", c.limits.max_inflight, 1, 1000000);
+        c.limits.max_body = lim.size_or("max_body", c.limits.max_body);
+        c.limits.request_timeout = lim.duration_or("request_timeout", c.limits.request_timeout);
+        c.limits.idle_timeout = lim.duration_or("idle_timeout", c.limits.idle_timeout);
+        c.limits.retry_after = lim.duration_or("retry_after", c.limits.retry_after);
         if (c.limits.max_body < 1024 || c.limits.max_body > (1u << 24))
-            lim->report("max_body", "must be from 1KiB to 16MiB");
+            lim.report("max_body", "must be from 1KiB to 16MiB");
         if (c.limits.request_timeout.count() < 1)
-            lim->report("request_timeout", "must be at least 1s");
+            lim.report("request_timeout", "must be at least 1s");
     }
 
     bool publishing = purpose == config_purpose::publish;
@@ -175,13 +178,15 @@ result<server_config> load_server_config(const std::string& path, config_purpose
         root.child_required("mta");
     }
 
-    if (auto log = root.child("log")) {
-        c.log.syslog = log->boolean_or("syslog", c.log.syslog);
-        c.log.debug = log->boolean_or("debug", c.log.debug);
+    {
+        auto log = root.child_or_defaults("log");
+        c.log.syslog = log.boolean_or("syslog", c.log.syslog);
+        c.log.debug = log.boolean_or("debug", c.log.debug);
     }
 
     if (auto ok = doc->finish(); !ok)
         return std::unexpected(ok.error());
+    c.as_read = doc->values();
     return c;
 }
 

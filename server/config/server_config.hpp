@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/util/config.hpp"
 #include "lib/util/result.hpp"
 
 namespace uun::server {
@@ -84,6 +85,7 @@ struct server_config {
     publish_config publish;
     mta_config mta;
     log_config log;
+    config::settings as_read;  // every key as read, defaults included (--print-config)
 };
 
 enum class config_purpose { daemon, publish };

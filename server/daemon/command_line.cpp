@@ -5,6 +5,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "lib/util/config_print.hpp"
+
 namespace uun::server {
 
 namespace po = boost::program_options;
@@ -18,6 +20,7 @@ po::options_description options(command_line& c)
         ("config,c", po::value(&c.config)->value_name("FILE"), "server.yaml to read (default " UUN_SYSCONFDIR "/server.yaml)")
         ("foreground,f", po::bool_switch(&c.foreground), "stay in the foreground and log to stderr")
         ("sweep", po::bool_switch(&c.sweep), "remove registry rows not seen for registry.expire_after, print how many, exit")
+        ("print-config", po::bool_switch(&c.print_config), config::print_config_help)
         ("help,h", po::bool_switch(&c.help), "show this help")
         ("version,V", po::bool_switch(&c.version), "show the version");
     return d;
@@ -29,10 +32,18 @@ result<command_line> parse_command_line(const std::vector<std::string>& args)
 {
     command_line c;
     auto desc = options(c);
+    po::options_description hidden;
+    hidden.add_options()("key", po::value(&c.print_key));
+    po::options_description all;
+    all.add(desc).add(hidden);
+    po::positional_options_description positional;
+    positional.add("key", 1);
     try {
         po::variables_map vm;
-        po::store(po::command_line_parser(args).options(desc).run(), vm);
+        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
         po::notify(vm);
+        if (!c.print_key.empty() && !c.print_config)
+            throw po::error("'" + c.print_key + "': a KEY goes with --print-config only");
     } catch (const po::error& e) {
         return fail(cat(e.what(), "\n", usage()));
     }
@@ -43,7 +54,7 @@ std::string usage()
 {
     command_line c;
     std::ostringstream out;
-    out << "usage: uun-server [-c FILE] [-f] [--sweep]\n"
+    out << "usage: uun-server [-c FILE] [-f] [--sweep] [--print-config [KEY]]\n"
            "The uun update server: HTTPS polls, payloads and reports from appliances.\n"
         << options(c);
     return out.str();

@@ -1,4 +1,5 @@
-// uun-server's command line: -c FILE, -f, --sweep, --help, --version.
+// uun-server's command line: -c FILE, -f, --sweep, --print-config [KEY],
+// --help, --version.
 // Caller: server_main. A bad option is an error with the usage text.
 #pragma once
 
@@ -17,6 +18,8 @@ struct command_line {
     std::string config = default_server_config;
     bool foreground = false;  // -f: stay attached, log to stderr
     bool sweep = false;       // --sweep: expire old registry rows once and exit
+    bool print_config = false;  // --print-config [KEY]: the settings as read, then exit
+    std::string print_key;
     bool help = false;
     bool version = false;
 };

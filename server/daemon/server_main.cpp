@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "lib/util/clock.hpp"
+#include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
 #include "server/config/server_config.hpp"
@@ -122,6 +124,9 @@ int server_main(int argc, char** argv)
         say(config.error().message);
         return 1;
     }
+    if (command->print_config)
+        return config::print_settings(config->as_read, command->print_key, command->config, "uun-server", std::cout,
+                                      std::cerr);
     if (command->sweep)
         return sweep_once(*config);
 

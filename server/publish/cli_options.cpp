@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "lib/util/config_print.hpp"
 #include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
 
@@ -39,6 +40,7 @@ po::options_description visible_options()
         ("list", "show recent entries with their counts")
         ("limit", po::value<std::size_t>()->value_name("N"), "entries --list shows (default 20)")
         ("appliances", "show the registry of appliances")
+        ("print-config", config::print_config_help)
         ("help,h", "show this help")
         ("version", "show the version");
     return d;
@@ -65,7 +67,8 @@ std::string help_text()
     out << "Usage:\n"
            "  uun-publish [-c PATH] --channel C [--name N] [--urgent] [--target LIST] [--wait[=S]] FILE\n"
            "  uun-publish [-c PATH] --renotify SEQ [--wait[=S]]\n"
-           "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances\n\n"
+           "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances\n"
+           "  uun-publish [-c PATH] --print-config [KEY]\n\n"
            "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
            "signed UUN through the local MTA to each affected appliance's recorded address.\n\n"
         << visible_options() << "\n"
@@ -102,6 +105,13 @@ outcome<cli_options> parse_cli(int argc, const char* const argv[])
     }
     std::vector<std::string> files = vm.count("file") ? vm["file"].as<std::vector<std::string>>()
                                                       : std::vector<std::string>{};
+    if (vm.count("print-config")) {
+        if (files.size() > 1 || vm.count("renotify") + vm.count("status") + vm.count("list") + vm.count("appliances") > 0)
+            return fail_with(exit_code::usage, "--print-config takes one KEY at most and no other command");
+        o.what = command::print_config;
+        o.print_key = files.empty() ? "" : files.front();
+        return o;
+    }
     int commands = (files.empty() ? 0 : 1) + static_cast<int>(vm.count("renotify") + vm.count("status") +
                                                               vm.count("list") + vm.count("appliances"));
     if (commands == 0)

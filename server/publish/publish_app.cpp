@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "lib/util/clock.hpp"
+#include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "server/config/server_config.hpp"
 #include "server/publish/cli_options.hpp"
@@ -34,6 +35,9 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
         err << "uun-publish: " << config.error().message << "\n";
         return to_status(exit_code::usage);
     }
+    if (options->what == command::print_config)
+        return config::print_settings(config->as_read, options->print_key, options->config_path, "uun-publish", out,
+                                      err);
     if (config->log.syslog)
         log::open("uun-publish", log::sink::syslog, config->log.debug);
 
@@ -65,6 +69,7 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
     case command::appliances:
         done = run_appliances(*options, env);
         break;
+    case command::print_config:
     case command::help:
     case command::version:
         break;

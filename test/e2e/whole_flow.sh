@@ -52,7 +52,8 @@ check "the registry has gw-a at 127.0.5.11 with its notify recipient" \
 check "the registry has gw-b at 127.0.5.12 with its notify recipient" \
   grep -Eq "^gw-b +$WORLD_NET.12 +25 +uun-notify@b.example +mg-5000 +3.2.1 +av,sys +0 " <<<"$apps"
 for n in a b; do
-  check "gw-$n polls every 24h (conf/updater.yaml)" grep -qx "poll_interval: 24h" "$(world_updater_config $n)"
+  check_eq "gw-$n polls every 24h (conf/updater.yaml, as uun-updater --print-config reads it)" \
+    "$("$UUN_UPDATER_BIN" -c "$(world_updater_config $n)" --print-config poll_interval)" "1d"
 done
 
 t0=$(date +%s.%N)

@@ -107,6 +107,15 @@ code=$(grep -Eo 'openssl errstr [0-9A-F]{8}' "$work/garbagekey.out" | head -1 | 
 check "... with the code to look up" test -n "$code"
 check_contains "... which openssl errstr explains" "$(openssl errstr "$code")" "DECODER routines"
 
+write_config "$work/print.yaml" "unix:$sock"
+check_eq "--print-config KEY prints the value as the milter reads it" \
+  "$("$milter_bin" -c "$work/print.yaml" --print-config socket)" "unix:$sock"
+check_contains "--print-config lists defaults the file does not set" \
+  "$("$milter_bin" -c "$work/print.yaml" --print-config)" "variants.max_body_bytes = 65536"
+"$milter_bin" -c "$work/print.yaml" --print-config no.such.key >"$work/print.out" 2>&1
+check_eq "an unknown KEY exits 1" "$?" "1"
+check_contains "... saying so" "$(cat "$work/print.out")" "'no.such.key' is not a setting of $work/print.yaml"
+
 if [ "$(id -u)" -eq 0 ]; then
   write_config "$work/root.yaml" "unix:$sock"
   sed -i 's/^user: .*/user: root/' "$work/root.yaml"

@@ -151,6 +151,10 @@ TEST_CASE("command-line errors are usage failures with a message that says what 
         {"publish", {"--channel", "av", "--urgent", "--target", "product=x", "--name", "n.bin", "f"}, ""},
         {"renotify and wait default", {"--renotify", "7", "--wait"}, ""},
         {"list with limit", {"--list", "--limit", "5"}, ""},
+        {"print-config with two keys", {"--print-config", "a", "b"}, "--print-config takes one KEY at most"},
+        {"print-config with a command", {"--print-config", "--list"}, "--print-config takes one KEY at most"},
+        {"print-config", {"--print-config"}, ""},
+        {"print-config KEY", {"--print-config", "publish.key"}, ""},
     };
     for (const auto& r : rows) {
         auto got = parse(r.args);
@@ -173,6 +177,9 @@ TEST_CASE("command-line errors are usage failures with a message that says what 
     CHECK(w->seq == 7);
     CHECK(w->wait_seconds == std::optional<std::int64_t>(default_wait_seconds));
     CHECK(parse({"--renotify", "7", "--wait=30"})->wait_seconds == std::optional<std::int64_t>(30));
+    auto pc = parse({"--print-config", "publish.key"});
+    CHECK(pc->what == command::print_config);
+    CHECK(pc->print_key == "publish.key");
 }
 
 TEST_CASE("sendmail gets -f <sender> -i -- <recipient> after its configured arguments")
@@ -298,4 +305,20 @@ TEST_CASE("a failing sendmail: tried again once, the entry stays published, each
     auto not_urgent = site.run("server.yaml", {"--renotify", "2"});
     CHECK(not_urgent.code == 3);
     CHECK(not_urgent.err.find("entry 2 is not urgent") != std::string::npos);
+}
+
+TEST_CASE("--print-config shows server.yaml as uun-publish reads it, defaults included, and touches nothing")
+{
+    scratch_site site;
+    auto one = site.run("server.yaml", {"--print-config", "store.sqlite"});
+    CHECK(one.code == 0);
+    CHECK(one.out == site.dir.file("store.db") + "\n");
+    auto all = site.run("server.yaml", {"--print-config"});
+    CHECK(all.code == 0);
+    CHECK(all.out.find("poll.interval = ") != std::string::npos);     // a default: the file has no poll section
+    CHECK(all.out.find("registry.expire_after = ") != std::string::npos);
+    auto unknown = site.run("server.yaml", {"--print-config", "store.nope"});
+    CHECK(unknown.code == 1);
+    CHECK(unknown.err.find("'store.nope' is not a setting of ") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(site.dir.file("store.db")));
 }
