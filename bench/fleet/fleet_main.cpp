@@ -64,7 +64,7 @@ private:
 
 struct job {
     std::size_t index;
-    updater::poll_reason reason;
+    proto::poll_reason reason;
 };
 
 class fleet {
@@ -93,7 +93,7 @@ public:
             w.join();
     }
 
-    void enqueue(std::size_t index, updater::poll_reason reason)
+    void enqueue(std::size_t index, proto::poll_reason reason)
     {
         if (appliances_[index]->queued.exchange(true))
             return;  // one poll waiting is enough
@@ -130,7 +130,7 @@ public:
         }
         ++valid_uuns_;
         events_.write("uun", index);
-        enqueue(index, updater::poll_reason::urgent);
+        enqueue(index, proto::poll_reason::urgent);
     }
 
     std::uint64_t polls() const { return polls_; }
@@ -183,7 +183,7 @@ private:
             installs_ += static_cast<std::uint64_t>(out.installed);
             events_.write("installed", j.index);
         } else {
-            events_.write(j.reason == updater::poll_reason::urgent ? "polled_urgent" : "registered", j.index);
+            events_.write(j.reason == proto::poll_reason::urgent ? "polled_urgent" : "registered", j.index);
         }
     }
 
@@ -257,7 +257,7 @@ int main(int argc, char** argv)
 
     f.start_workers();
     for (std::size_t i = 0; i < addrs.size(); ++i)
-        f.enqueue(i, updater::poll_reason::periodic);
+        f.enqueue(i, proto::poll_reason::periodic);
     f.drain();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::printf("registered %zu appliances (%s to %s) in %.1f s, %llu poll failures\n", addrs.size(),

@@ -11,11 +11,6 @@ constexpr int max_failures_counted = 1000;  // only keeps the counter from wrapp
 
 }  // namespace
 
-std::string_view to_string(poll_reason reason)
-{
-    return reason == poll_reason::urgent ? "urgent" : "periodic";
-}
-
 countdown::countdown(countdown_settings settings, random_source& random)
     : settings_(settings), random_(random), interval_(settings.interval)
 {
@@ -55,20 +50,20 @@ countdown::due countdown::next(bool triggers_pending) const
 {
     std::int64_t periodic_at = std::max(next_periodic_, not_before_);
     if (!triggers_pending || !urgent_at_)
-        return {periodic_at, poll_reason::periodic};
+        return {periodic_at, proto::poll_reason::periodic};
     // A periodic poll due before the window ends serves the waiting triggers:
     // it is the urgent poll, made early, and the server is told so.
     std::int64_t urgent_at = std::max(*urgent_at_, not_before_);
-    return {std::min(urgent_at, periodic_at), poll_reason::urgent};
+    return {std::min(urgent_at, periodic_at), proto::poll_reason::urgent};
 }
 
-void countdown::on_success(std::int64_t now, poll_reason reason, std::optional<std::chrono::seconds> server_interval)
+void countdown::on_success(std::int64_t now, proto::poll_reason reason, std::optional<std::chrono::seconds> server_interval)
 {
     interval_ = settings_.interval;
     if (server_interval)
         interval_ = std::clamp(*server_interval, settings_.interval, settings_.max_interval);
     // An urgent poll that happens when the periodic one is due anyway counts as both.
-    if (reason == poll_reason::periodic || settings_.reset_on_urgent || now >= next_periodic_)
+    if (reason == proto::poll_reason::periodic || settings_.reset_on_urgent || now >= next_periodic_)
         next_periodic_ = now + jittered(interval_.count());
     urgent_at_.reset();
     failures_ = 0;

@@ -9,13 +9,10 @@
 #include <optional>
 #include <string_view>
 
+#include "lib/proto/poll_messages.hpp"
 #include "milter/updater/random_source.hpp"
 
 namespace uun::updater {
-
-enum class poll_reason { periodic, urgent };
-
-std::string_view to_string(poll_reason reason);
 
 struct countdown_settings {
     std::chrono::seconds interval{24 * 3600};
@@ -46,12 +43,12 @@ public:
 
     struct due {
         std::int64_t at;
-        poll_reason reason;
+        proto::poll_reason reason;
     };
     due next(bool triggers_pending) const;
 
     // server_interval: the answer's poll_interval, used only to lengthen.
-    void on_success(std::int64_t now, poll_reason reason, std::optional<std::chrono::seconds> server_interval);
+    void on_success(std::int64_t now, proto::poll_reason reason, std::optional<std::chrono::seconds> server_interval);
     // retry_after: from a 503/429, honoured up to the interval.
     void on_failure(std::int64_t now, std::optional<std::chrono::seconds> retry_after);
 

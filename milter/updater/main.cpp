@@ -126,7 +126,7 @@ int run(int argc, char** argv)
         return die(report, ok.error().message, true);
 
     if (once) {
-        auto outcome = service.poll(service.has_triggers() ? poll_reason::urgent : poll_reason::periodic);
+        auto outcome = service.poll(service.has_triggers() ? proto::poll_reason::urgent : proto::poll_reason::periodic);
         log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
                       outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
         return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;

@@ -40,7 +40,7 @@ poll_cycle::poll_cycle(const updater_config& config, const proto::keyring& trust
 {
 }
 
-poll_outcome poll_cycle::run(poll_reason reason, updater_state& state, const std::string& token)
+poll_outcome poll_cycle::run(proto::poll_reason reason, updater_state& state, const std::string& token)
 {
     poll_outcome out;
     if (auto repaired = installer_.repair(state); !repaired) {
@@ -69,7 +69,7 @@ poll_outcome poll_cycle::run(poll_reason reason, updater_state& state, const std
     return out;
 }
 
-bool poll_cycle::poll_page(poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
+bool poll_cycle::poll_page(proto::poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
                            bool& more)
 {
     http_request request{http_request::verb::post, http_request::purpose::api, "/v1/poll",
@@ -97,7 +97,7 @@ bool poll_cycle::poll_page(poll_reason reason, updater_state& state, const std::
         ++out.problems;
         return false;
     }
-    auto answer = parse_poll_answer(sink.body(), config_.max_answer_size);
+    auto answer = proto::parse_poll_answer(sink.body(), config_.max_answer_size);
     if (!answer) {
         log::warning(cat("poll (", to_string(reason), ") failed: ", answer.error().message));
         ++out.problems;
@@ -230,7 +230,7 @@ void poll_cycle::report(const std::string& token, std::uint64_t seq, bool instal
                         poll_outcome& out)
 {
     http_request request{http_request::verb::post, http_request::purpose::api, "/v1/report",
-                         report_body(config_, token, seq, installed ? report_status::installed : report_status::failed,
+                         report_body(config_, token, seq, installed ? proto::report_status::installed : proto::report_status::failed,
                                      detail),
                          0};
     buffer_sink sink(config_.max_answer_size);

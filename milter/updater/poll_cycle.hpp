@@ -40,12 +40,12 @@ public:
                const state_store& store, const uun::clock& clock);
 
     // state: loaded and current; it is saved as entries are handled.
-    poll_outcome run(poll_reason reason, updater_state& state, const std::string& token);
+    poll_outcome run(proto::poll_reason reason, updater_state& state, const std::string& token);
 
 private:
     enum class step { next, stop };
 
-    bool poll_page(poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
+    bool poll_page(proto::poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
                    bool& more);
     step handle_entry(const proto::update_entry& entry, updater_state& state, const std::string& token,
                       poll_outcome& out);

@@ -2,6 +2,7 @@
 // read with a limit and checked field by field.
 #include "milter/updater/state_store.hpp"
 
+#include "lib/proto/identity.hpp"
 #include "lib/util/base64.hpp"
 #include "lib/util/file_util.hpp"
 #include "lib/util/json_input.hpp"
@@ -141,7 +142,7 @@ result<std::string> state_store::token() const
 {
     std::string path = dir_ + "/token";
     if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
-        std::string fresh = base64url_encode(random_bytes(token_bytes));
+        std::string fresh = base64url_encode(random_bytes(proto::token_bytes));
         auto wrote = write_file_atomic(path, fresh + "\n", 0600, /*exclusive=*/true);
         if (!wrote)
             return std::unexpected(wrote.error());
@@ -152,9 +153,8 @@ result<std::string> state_store::token() const
     std::string token = *text;
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
         token.pop_back();
-    auto raw = base64url_decode(token);
-    if (!raw || raw->size() != token_bytes)
-        return fail(cat(path, ": not a token (base64url of ", token_bytes,
+    if (!proto::is_valid_token(token))
+        return fail(cat(path, ": not a token (base64url of ", proto::token_bytes,
                         " bytes); the server knows this appliance by it, so restore it or remove the file and "
                         "let the registry row expire"));
     return token;

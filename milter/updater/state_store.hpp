@@ -13,8 +13,6 @@
 
 namespace uun::updater {
 
-inline constexpr std::size_t token_bytes = 32;
-
 // Written before an install renames the new file into place, cleared after
 // the hook: found at start, it means the install did not finish.
 struct pending_install {

@@ -6,6 +6,8 @@
 
 #include "lib/util/config.hpp"
 #include "lib/util/file_util.hpp"
+#include "lib/proto/identity.hpp"
+#include "lib/proto/poll_messages.hpp"
 #include "lib/proto/uun_header.hpp"
 
 #include <curl/curl.h>
@@ -22,7 +24,6 @@ namespace uun::updater {
 
 namespace {
 
-constexpr std::size_t max_channels = 16;  // doc/protocol.md: 1 to 16 channels
 constexpr std::size_t max_hook_args = 64;
 constexpr std::size_t max_trusted_keys = 16;
 
@@ -153,18 +154,19 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
     c.appliance.id = appliance.string("id");
     c.appliance.product = appliance.string("product");
     c.appliance.version = appliance.string("version");
-    if (appliance.has("id") && !is_appliance_id(c.appliance.id))
-        appliance.report("id", "must be 1 to 64 of A-Z a-z 0-9 . _ -");
-    if (appliance.has("product") && !is_product_or_version(c.appliance.product))
-        appliance.report("product", "must be 1 to 64 of A-Z a-z 0-9 . _ + ~ : -");
-    if (appliance.has("version") && !is_product_or_version(c.appliance.version))
-        appliance.report("version", "must be 1 to 64 of A-Z a-z 0-9 . _ + ~ : -");
+    if (appliance.has("id") && !proto::is_valid_appliance_id(c.appliance.id))
+        appliance.report("id", cat("must be 1 to ", proto::max_appliance_id_bytes, " of A-Z a-z 0-9 . _ -"));
+    if (appliance.has("product") && !proto::is_valid_product_text(c.appliance.product))
+        appliance.report("product", cat("must be 1 to ", proto::max_product_bytes, " of A-Z a-z 0-9 . _ + ~ : -"));
+    if (appliance.has("version") && !proto::is_valid_product_text(c.appliance.version))
+        appliance.report("version", cat("must be 1 to ", proto::max_product_bytes, " of A-Z a-z 0-9 . _ + ~ : -"));
 
     auto notify = root.child_required("notify");
     c.notify_recipient = notify.string("recipient");
     c.notify_port = static_cast<int>(notify.integer_or("port", 25, 1, 65535));
-    if (notify.has("recipient") && !is_notify_recipient(c.notify_recipient))
-        notify.report("recipient", "must be local@domain or local@[ip], printable, at most 254 bytes");
+    if (notify.has("recipient") && !proto::is_valid_notify_recipient(c.notify_recipient))
+        notify.report("recipient", cat("must be local@domain or local@[ip], printable, at most ",
+                                        proto::max_recipient_bytes, " bytes"));
 
     c.trusted_keys = root.string_list("trusted_keys");
     if (root.has("trusted_keys") && c.trusted_keys.empty())
@@ -209,8 +211,8 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
     auto channels = root.children("channels");
     if (!root.has("channels"))
         root.report("channels", "required: name at least one channel (name: {file, hook, hook_timeout, max_size})");
-    if (channels.size() > max_channels)
-        root.report("channels", cat("must name at most ", max_channels, " channels"));
+    if (channels.size() > proto::max_poll_channels)
+        root.report("channels", cat("must name at most ", proto::max_poll_channels, " channels"));
     std::set<std::string> files;
     for (auto& [name, section] : channels) {
         if (!proto::is_valid_channel_name(name))
@@ -235,14 +237,6 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
     return c;
 }
 
-bool all_of_charset(std::string_view text, std::string_view extra)
-{
-    return std::all_of(text.begin(), text.end(), [&](char ch) {
-        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-               extra.find(ch) != std::string_view::npos;
-    });
-}
-
 }  // namespace
 
 const channel_config* updater_config::channel(const std::string& name) const
@@ -257,27 +251,6 @@ std::vector<std::string> updater_config::channel_names() const
     for (const auto& [name, ch] : channels)
         out.push_back(name);
     return out;
-}
-
-bool is_appliance_id(std::string_view id)
-{
-    return !id.empty() && id.size() <= 64 && all_of_charset(id, "._-");
-}
-
-bool is_product_or_version(std::string_view text)
-{
-    return !text.empty() && text.size() <= 64 && all_of_charset(text, "._+~:-");
-}
-
-bool is_notify_recipient(std::string_view r)
-{
-    if (r.empty() || r.size() > 254)
-        return false;
-    for (char ch : r)
-        if (ch <= ' ' || ch > '~' || std::string_view("<>\"\\,;").find(ch) != std::string_view::npos)
-            return false;
-    auto at = r.rfind('@');
-    return at != std::string_view::npos && at > 0 && at + 1 < r.size();
 }
 
 result<updater_config> load_updater_config(const std::string& path, config::host_checks host)

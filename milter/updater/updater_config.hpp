@@ -63,9 +63,4 @@ result<updater_config> load_updater_config(const std::string& path,
                                            config::host_checks host = config::host_checks::enforce);
 result<updater_config> parse_updater_config(std::string_view text, const std::string& name);
 
-// Syntax checks shared with the poll request (doc/protocol.md "Identity").
-bool is_appliance_id(std::string_view id);
-bool is_product_or_version(std::string_view text);
-bool is_notify_recipient(std::string_view recipient);
-
 }  // namespace uun::updater

@@ -82,7 +82,7 @@ countdown::due updater_service::next()
     return countdown_.next(has_triggers());
 }
 
-poll_outcome updater_service::poll(poll_reason reason)
+poll_outcome updater_service::poll(proto::poll_reason reason)
 {
     rescan();
     std::set<std::string> asked_about;

@@ -44,7 +44,7 @@ public:
     const countdown& schedule() const { return countdown_; }
     const updater_state& state() const { return state_; }
 
-    poll_outcome poll(poll_reason reason);
+    poll_outcome poll(proto::poll_reason reason);
 
 private:
     void clean_partials();

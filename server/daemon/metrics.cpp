@@ -60,9 +60,9 @@ void metrics::count_overload(overload_reason why)
         .fetch_add(1, std::memory_order_relaxed);
 }
 
-void metrics::count_poll(poll_reason reason)
+void metrics::count_poll(proto::poll_reason reason)
 {
-    (reason == poll_reason::urgent ? polls_urgent_ : polls_periodic_).fetch_add(1, std::memory_order_relaxed);
+    (reason == proto::poll_reason::urgent ? polls_urgent_ : polls_periodic_).fetch_add(1, std::memory_order_relaxed);
 }
 
 metrics_snapshot metrics::snapshot() const

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "server/daemon/api_requests.hpp"
+#include "lib/proto/poll_messages.hpp"
 
 namespace uun::server {
 
@@ -53,7 +53,7 @@ public:
     void count_request(route where, unsigned status);
     void count_overload(overload_reason why);
     void count_handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
-    void count_poll(poll_reason reason);
+    void count_poll(proto::poll_reason reason);
     void count_new_appliance() { appliances_new_.fetch_add(1, std::memory_order_relaxed); }
     void count_moved_appliance() { appliances_moved_.fetch_add(1, std::memory_order_relaxed); }
     void count_token_mismatch() { token_mismatches_.fetch_add(1, std::memory_order_relaxed); }

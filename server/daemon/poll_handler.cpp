@@ -3,6 +3,7 @@
 // with the stored envelopes spliced in as they were signed.
 #include "server/daemon/api.hpp"
 
+#include "lib/proto/poll_messages.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
 
@@ -25,7 +26,7 @@ std::string forwarded_for(const http_request& request)
     return out;
 }
 
-appliance_record record_of(poll_request& p, std::string address)
+appliance_record record_of(proto::poll_request& p, std::string address)
 {
     appliance_record a;
     a.id = std::move(p.id);
@@ -48,21 +49,29 @@ std::string poll_answer(const entry_batch& batch, std::uint64_t head_seq, std::i
         size += e.envelope.size() + 1;
     std::string out;
     out.reserve(size);
-    out += "{\"entries\":[";
+    // "name": after { or , ; the names are the ones the updater parses.
+    auto key = [&out](std::string_view name) {
+        out += out.empty() ? "{\"" : ",\"";
+        out += name;
+        out += "\":";
+    };
+    key(proto::field::entries);
+    out += '[';
     for (std::size_t i = 0; i < batch.entries.size(); ++i) {
         if (i != 0)
             out += ',';
         out += batch.entries[i].envelope;
     }
-    out += "],\"more\":";
+    out += ']';
+    key(proto::field::more);
     out += batch.more ? "true" : "false";
-    out += ",\"head_seq\":";
+    key(proto::field::head_seq);
     out += std::to_string(head_seq);
-    out += ",\"poll_interval\":";
+    key(proto::field::poll_interval);
     out += std::to_string(interval);
-    out += ",\"registered\":";
+    key(proto::field::registered);
     out += registered ? "true" : "false";
-    out += ",\"server_time\":";
+    key(proto::field::server_time);
     out += std::to_string(now);
     out += '}';
     return out;
@@ -72,13 +81,13 @@ std::string poll_answer(const entry_batch& batch, std::uint64_t head_seq, std::i
 
 http_reply api::poll(const http_request& request, const boost::asio::ip::address& peer)
 {
-    auto parsed = parse_poll_request(request.body(), settings_.max_body);
+    auto parsed = proto::parse_poll_request(request.body(), settings_.max_body);
     if (!parsed)
         return error_reply(http::status::bad_request, parsed.error().message);
     auto address = choose_client_address(peer, forwarded_for(request), settings_.proxies);
     if (!address)
         return error_reply(http::status::bad_request, address.error().message);
-    poll_reason reason = parsed->reason;
+    proto::poll_reason reason = parsed->reason;
     std::string token_hash = sha256_hex(parsed->token);
     appliance_record appliance = record_of(*parsed, std::move(*address));
     std::int64_t now = clock_.now();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "lib/proto/poll_messages.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
 
@@ -11,7 +12,7 @@ namespace uun::server {
 
 http_reply api::report(const http_request& request)
 {
-    auto parsed = parse_report_request(request.body(), settings_.max_body);
+    auto parsed = proto::parse_report_request(request.body(), settings_.max_body);
     if (!parsed)
         return error_reply(http::status::bad_request, parsed.error().message);
     auto matches = store_.token_matches(parsed->id, sha256_hex(parsed->token));

@@ -10,7 +10,7 @@
 #include "lib/util/digest.hpp"
 #include "lib/util/random.hpp"
 #include "lib/proto/uun_header.hpp"
-#include "server/publish/address_checks.hpp"
+#include "lib/proto/identity.hpp"
 #include "server/publish/relay_map.hpp"
 #include "server/publish/uun_mail.hpp"
 
@@ -82,9 +82,9 @@ result<notify_report> notify_appliances(const proto::update_entry& entry,
         r.envelope_sender = envelope_sender(a.id, pub.sender_domain);
         r.recipient = a.notify_recipient;
         r.fetched_at = fetched.contains(a.id) ? fetched[a.id] : 0;
-        if (!is_appliance_id(a.id))
+        if (!proto::is_valid_appliance_id(a.id))
             p.failure = "not a valid appliance id";
-        else if (!is_notify_recipient(a.notify_recipient))
+        else if (!proto::is_valid_notify_recipient(a.notify_recipient))
             p.failure = cat("notify recipient '", a.notify_recipient.substr(0, 80), "' is not a mail address");
         else if (auto hop = next_hop(a.address, a.notify_port); !hop)
             p.failure = hop.error().message;

@@ -8,7 +8,7 @@
 #include <cctype>
 #include <map>
 
-#include "server/publish/address_checks.hpp"
+#include "lib/proto/identity.hpp"
 
 namespace uun::publish {
 
@@ -61,7 +61,7 @@ relay_map build_relay_map(const std::vector<server::appliance_record>& registry,
     };
 
     for (const auto& a : registry) {
-        if (!is_appliance_id(a.id)) {
+        if (!proto::is_valid_appliance_id(a.id)) {
             unroute(a.id, cat("registry row '", a.id.substr(0, 64), "': not a valid appliance id"));
             continue;
         }
@@ -78,7 +78,7 @@ relay_map build_relay_map(const std::vector<server::appliance_record>& registry,
     }
 
     for (const auto& n : live) {
-        if (!is_appliance_id(n.appliance_id))
+        if (!proto::is_valid_appliance_id(n.appliance_id))
             continue;  // never sent: the notifier checks ids before it records them
         auto key = lower(n.envelope_sender);
         auto it = routes.find(key);

@@ -6,6 +6,7 @@
 #include "milter/updater/countdown.hpp"
 
 using namespace uun::updater;
+using uun::proto::poll_reason;
 using namespace std::chrono_literals;
 
 namespace {

@@ -12,6 +12,8 @@
 
 using namespace uun;
 using namespace uun::updater;
+using uun::proto::poll_reason;
+using uun::proto::report_status;
 using uun::test::world;
 
 TEST_CASE("a valid entry is installed, the previous file kept, the hook run and the install reported")

@@ -11,6 +11,8 @@
 
 using namespace uun;
 using namespace uun::updater;
+using uun::proto::poll_reason;
+using uun::proto::report_status;
 using uun::test::canned_response;
 using uun::test::world;
 

@@ -12,6 +12,7 @@
 
 using namespace uun;
 using namespace uun::updater;
+using uun::proto::poll_reason;
 using uun::test::world;
 
 namespace {

@@ -7,6 +7,7 @@
 #include "server/daemon/metrics.hpp"
 
 using namespace uun::server;
+using uun::proto::poll_reason;
 
 namespace {
 

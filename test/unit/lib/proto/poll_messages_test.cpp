@@ -1,12 +1,14 @@
-// Poll and report bodies: what doc/protocol.md allows gets through, and every
-// field that is missing, mistyped or out of range is refused by name.
+// Poll and report messages (lib/proto/poll_messages): what doc/protocol.md
+// allows gets through, every field that is missing, mistyped or out of range
+// is refused by name, and what the updater builds the server parses back to
+// the same values.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
-#include "server/daemon/api_requests.hpp"
+#include "lib/proto/poll_messages.hpp"
 
-using namespace uun::server;
+using namespace uun::proto;
 using json = nlohmann::json;
 
 namespace {
@@ -51,7 +53,7 @@ json with(json j, const std::string& key, const json& value)
 
 }  // namespace
 
-TEST_CASE("the API.md example poll parses into every field")
+TEST_CASE("the doc/protocol.md example poll parses into every field")
 {
     auto p = parse_poll_request(good_poll().dump(), max_body);
     INFO((p ? "" : p.error().message));
@@ -194,7 +196,7 @@ TEST_CASE("poll bodies that are not a JSON object within the limits are refused"
     }
 }
 
-TEST_CASE("report bodies: the API.md example, and each bad field by name")
+TEST_CASE("report bodies: the doc/protocol.md example, and each bad field by name")
 {
     auto ok = parse_report_request(good_report().dump(), max_body);
     REQUIRE(ok);
@@ -235,6 +237,122 @@ TEST_CASE("report bodies: the API.md example, and each bad field by name")
     };
     for (const auto& r : rows) {
         auto got = parse_report_request(with(good_report(), r.key, r.value).dump(), max_body);
+        INFO(std::string(r.label), ": got ", (got ? std::string("accepted") : got.error().message), ", want ",
+             std::string(r.want));
+        REQUIRE_FALSE(got);
+        CHECK(got.error().message.find(r.want) != std::string::npos);
+    }
+}
+
+TEST_CASE("what the updater builds, the server parses to the same values")
+{
+    struct row {
+        const char* label;
+        poll_request sent;
+    };
+    const row rows[] = {
+        {"the doc/protocol.md example",
+         {"gw-0001", token, "mg-5000", "3.2.1", {"av", "sys"}, "uun@gw1.example.net", 25, 41, poll_reason::periodic}},
+        {"urgent, IPv6 literal, edge values",
+         {std::string(64, 'Z'), token, "mg_5000", "1:3.2+deb12~rc1", {"a", "b.c", "d-e_f"}, "uun@[IPv6:2001:db8::7]",
+          65535, max_seq, poll_reason::urgent}},
+        {"new appliance", {"a", token, "p", "0", {"av"}, "postmaster@localhost", 1, 0, poll_reason::periodic}},
+    };
+    for (const auto& r : rows) {
+        auto got = parse_poll_request(poll_request_body(r.sent), max_body);
+        INFO(std::string(r.label), ": ", (got ? std::string("parsed") : got.error().message));
+        REQUIRE(got);
+        CHECK(got->id == r.sent.id);
+        CHECK(got->token == r.sent.token);
+        CHECK(got->product == r.sent.product);
+        CHECK(got->version == r.sent.version);
+        CHECK(got->channels == r.sent.channels);
+        CHECK(got->notify_recipient == r.sent.notify_recipient);
+        CHECK(got->notify_port == r.sent.notify_port);
+        CHECK(got->last_seq == r.sent.last_seq);
+        CHECK(got->reason == r.sent.reason);
+    }
+
+    const report_request reports[] = {
+        {"gw-0001", token, 42, report_status::installed, ""},
+        {"gw-0001", token, max_seq, report_status::failed, "hook exited 3\n\tdisk full"},
+        {"gw-0001", token, 1, report_status::failed, std::string(max_report_detail_bytes, 'x')},
+    };
+    for (const auto& sent : reports) {
+        auto got = parse_report_request(report_body(sent), max_body);
+        INFO("seq ", sent.seq, ": ", (got ? std::string("parsed") : got.error().message));
+        REQUIRE(got);
+        CHECK(got->id == sent.id);
+        CHECK(got->token == sent.token);
+        CHECK(got->seq == sent.seq);
+        CHECK(got->status == sent.status);
+        CHECK(got->detail == sent.detail);
+    }
+}
+
+TEST_CASE("reason and status words are exactly the wire words")
+{
+    for (auto reason : {poll_reason::periodic, poll_reason::urgent})
+        CHECK(parse_poll_reason(to_string(reason)) == reason);
+    for (auto status : {report_status::installed, report_status::failed})
+        CHECK(parse_report_status(to_string(status)) == status);
+    CHECK(to_string(poll_reason::urgent) == "urgent");
+    CHECK(to_string(report_status::failed) == "failed");
+    CHECK_FALSE(parse_poll_reason("Urgent"));
+    CHECK_FALSE(parse_poll_reason(""));
+    CHECK_FALSE(parse_report_status("installed "));
+    CHECK_FALSE(parse_report_status("done"));
+}
+
+TEST_CASE("poll answers: the doc/protocol.md example, and each bad field refused")
+{
+    const std::string example = R"({"entries": [{"payloadType": "application/vnd.uun.update+json", "payload": "e30=",
+        "signatures": [{"keyid": "0a6f3902d0ac0d31", "sig": "AA=="}]}], "more": false, "head_seq": 57,
+        "poll_interval": 86400, "registered": true, "server_time": 1763900000})";
+    auto a = parse_poll_answer(example, 1 << 20);
+    INFO((a ? "" : a.error().message));
+    REQUIRE(a);
+    REQUIRE(a->entries.size() == 1);
+    CHECK(a->entries[0].at("payload") == "e30=");
+    CHECK_FALSE(a->more);
+    CHECK(a->head_seq == 57u);
+    CHECK(a->poll_interval == std::chrono::seconds(86400));
+    CHECK(a->registered == true);
+
+    auto bare = parse_poll_answer(R"({"entries": [], "more": true})", 1 << 20);
+    REQUIRE(bare);
+    CHECK(bare->more);
+    CHECK_FALSE(bare->head_seq);
+    CHECK_FALSE(bare->poll_interval);
+    CHECK_FALSE(bare->registered);
+
+    auto long_interval = parse_poll_answer(R"({"entries": [], "more": false, "poll_interval": 99999999999})", 1 << 20);
+    REQUIRE(long_interval);
+    CHECK(long_interval->poll_interval == std::chrono::seconds(max_answer_interval));
+
+    struct row {
+        const char* label;
+        std::string body;
+        const char* want;
+    };
+    json too_many = {{"entries", json::array()}, {"more", false}};
+    for (std::size_t i = 0; i <= max_answer_entries; ++i)
+        too_many["entries"].push_back(json::object());
+    const row rows[] = {
+        {"not JSON", "<html>", "the poll answer is not usable JSON: "},
+        {"a list", "[]", "the poll answer is not a JSON object"},
+        {"no entries", R"({"more": false})", "the poll answer has no 'entries' list"},
+        {"entries an object", R"({"entries": {}, "more": false})", "the poll answer has no 'entries' list"},
+        {"too many entries", too_many.dump(), "entries, more than the limit of 256"},
+        {"no more", R"({"entries": []})", "the poll answer has no boolean 'more'"},
+        {"more a string", R"({"entries": [], "more": "false"})", "the poll answer has no boolean 'more'"},
+        {"head_seq negative", R"({"entries": [], "more": false, "head_seq": -1})", "'head_seq' is not a non-negative"},
+        {"poll_interval 0", R"({"entries": [], "more": false, "poll_interval": 0})", "'poll_interval' is not a positive"},
+        {"poll_interval a float", R"({"entries": [], "more": false, "poll_interval": 1.5})", "'poll_interval' is not"},
+        {"registered a number", R"({"entries": [], "more": false, "registered": 1})", "'registered' is not a boolean"},
+    };
+    for (const auto& r : rows) {
+        auto got = parse_poll_answer(r.body, 1 << 20);
         INFO(std::string(r.label), ": got ", (got ? std::string("accepted") : got.error().message), ", want ",
              std::string(r.want));
         REQUIRE_FALSE(got);
