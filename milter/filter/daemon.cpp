@@ -41,72 +41,49 @@ constexpr std::size_t max_reason_bytes = 4096;
 
 }  // namespace
 
-startup_report::~startup_report()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
-}
-
-startup_report::startup_report(startup_report&& other) noexcept : fd_(other.fd_)
-{
-    other.fd_ = -1;
-}
-
-startup_report& startup_report::operator=(startup_report&& other) noexcept
-{
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = other.fd_;
-        other.fd_ = -1;
-    }
-    return *this;
-}
-
 result<startup_report> startup_report::daemonize()
 {
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return fail(cat("pipe failed: ", std::strerror(errno)));
+    unique_fd read_end(fds[0]), write_end(fds[1]);
     pid_t pid = ::fork();
-    if (pid < 0) {
-        int saved = errno;
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return fail(cat("fork failed: ", std::strerror(saved)));
-    }
+    if (pid < 0)
+        return fail(cat("fork failed: ", std::strerror(errno)));
+    // The protocol after fork: each side closes the end it does not use, so
+    // the parent sees EOF when the child goes without a word.
     if (pid > 0) {
-        ::close(fds[1]);
-        wait_for_child(fds[0]);
+        write_end.reset();
+        wait_for_child(read_end.get());
     }
-    ::close(fds[0]);
+    read_end.reset();
     if (::setsid() < 0)
         return fail(cat("setsid failed: ", std::strerror(errno)));
     if (::chdir("/") != 0)
         return fail(cat("chdir / failed: ", std::strerror(errno)));
-    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0)
+    unique_fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (!null)
         return fail(cat("/dev/null: ", std::strerror(errno)));
     for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
-        ::dup2(null, fd);
-    ::close(null);
-    return startup_report(fds[1]);
+        ::dup2(null.get(), fd);
+    if (null.get() <= STDERR_FILENO)
+        (void)null.release();  // it is one of the three now: keep it
+    return startup_report(std::move(write_end));
 }
 
 void startup_report::send(std::string_view text)
 {
-    if (fd_ < 0)
+    if (!fd_)
         return;
     while (!text.empty()) {
-        ssize_t n = ::write(fd_, text.data(), text.size());
+        ssize_t n = ::write(fd_.get(), text.data(), text.size());
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         text.remove_prefix(static_cast<std::size_t>(n));
     }
-    ::close(fd_);
-    fd_ = -1;
+    fd_.reset();  // EOF tells the parent the report is complete
 }
 
 void startup_report::ready()

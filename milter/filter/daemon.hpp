@@ -6,33 +6,30 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::milter {
 
 class startup_report {
 public:
     startup_report() = default;  // foreground: nobody waits
-    ~startup_report();
-    startup_report(startup_report&& other) noexcept;
-    startup_report& operator=(startup_report&& other) noexcept;
-    startup_report(const startup_report&) = delete;
-    startup_report& operator=(const startup_report&) = delete;
 
     // Forks. The parent never returns: it exits 0 when the child reports
     // ready and 1 (printing the child's reason) otherwise. The child detaches
     // from the terminal and returns the report to send.
     static result<startup_report> daemonize();
 
-    bool waited_on() const { return fd_ >= 0; }
+    bool waited_on() const { return static_cast<bool>(fd_); }
     void ready();
     void failed(std::string_view reason);
 
 private:
-    explicit startup_report(int fd) : fd_(fd) {}
+    explicit startup_report(unique_fd fd) : fd_(std::move(fd)) {}
     void send(std::string_view text);
-    int fd_ = -1;
+    unique_fd fd_;  // the write end of the pipe the parent waits on
 };
 
 result<void> write_pid_file(const std::string& path);

@@ -62,55 +62,48 @@ result<background> background::detach()
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return fail(cat("cannot make a pipe: ", std::strerror(errno)));
+    unique_fd read_end(fds[0]), write_end(fds[1]);
     std::fflush(nullptr);
     pid_t pid = ::fork();
     if (pid < 0)
         return fail(cat("cannot fork: ", std::strerror(errno)));
+    // The protocol after fork: each side closes the end it does not use, so
+    // the parent sees EOF when the child goes without a word.
     if (pid > 0) {
-        ::close(fds[1]);
-        parent_waits(fds[0], pid);
+        write_end.reset();
+        parent_waits(read_end.get(), pid);
     }
-    ::close(fds[0]);
+    read_end.reset();
     if (::setsid() < 0)
         return fail(cat("setsid: ", std::strerror(errno)));
     if (::chdir("/") != 0)
         return fail(cat("chdir /: ", std::strerror(errno)));
-    return background(fds[1]);
-}
-
-background::background(background&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-
-background::~background()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
+    return background(std::move(write_end));
 }
 
 void background::ready(bool keep_stderr)
 {
-    if (fd_ < 0)
+    if (!fd_)
         return;
-    int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null >= 0) {
-        ::dup2(null, STDIN_FILENO);
-        ::dup2(null, STDOUT_FILENO);
+    unique_fd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (null) {
+        ::dup2(null.get(), STDIN_FILENO);
+        ::dup2(null.get(), STDOUT_FILENO);
         if (!keep_stderr)
-            ::dup2(null, STDERR_FILENO);
-        if (null > STDERR_FILENO)
-            ::close(null);
+            ::dup2(null.get(), STDERR_FILENO);
+        if (null.get() <= STDERR_FILENO)
+            (void)null.release();  // it is one of the three now: keep it
     }
-    write_all(fd_, std::string_view(&ready_byte, 1));
-    ::close(fd_);
-    fd_ = -1;
+    write_all(fd_.get(), std::string_view(&ready_byte, 1));
+    fd_.reset();  // EOF after the byte: the parent has its answer
 }
 
 void background::failed(std::string_view message)
 {
-    if (fd_ < 0)
+    if (!fd_)
         return;
-    write_all(fd_, std::string(1, failed_byte) + std::string(message.substr(0, max_message)));
-    ::close(fd_);
-    fd_ = -1;
+    write_all(fd_.get(), std::string(1, failed_byte) + std::string(message.substr(0, max_message)));
+    fd_.reset();
 }
 
 }  // namespace uun::server

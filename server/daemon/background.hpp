@@ -5,8 +5,10 @@
 #pragma once
 
 #include <string_view>
+#include <utility>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::server {
 
@@ -16,9 +18,8 @@ public:
     // to the parent; the child is in a new session with its cwd at /.
     static result<background> detach();
 
-    background(background&& other) noexcept;
+    background(background&& other) noexcept = default;
     background& operator=(background&&) = delete;
-    ~background();
 
     // The parent exits 0; stdin and stdout become /dev/null, and stderr too
     // unless the log goes there (log.syslog: false).
@@ -27,8 +28,8 @@ public:
     void failed(std::string_view message);
 
 private:
-    explicit background(int fd) : fd_(fd) {}
-    int fd_ = -1;
+    explicit background(unique_fd fd) : fd_(std::move(fd)) {}
+    unique_fd fd_;  // the write end of the pipe the parent waits on
 };
 
 }  // namespace uun::server
