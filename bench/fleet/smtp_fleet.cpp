@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace uun::bench {
 
@@ -85,48 +86,36 @@ struct smtp_fleet::connection {
     std::string mail;
 };
 
-smtp_fleet::~smtp_fleet()
-{
-    for (int fd : listeners_)
-        ::close(fd);
-    if (wake_ >= 0)
-        ::close(wake_);
-    if (epoll_ >= 0)
-        ::close(epoll_);
-}
-
 result<void> smtp_fleet::listen_all(const std::vector<in_addr>& addresses, int port, int backlog)
 {
-    epoll_ = ::epoll_create1(EPOLL_CLOEXEC);
-    wake_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (epoll_ < 0 || wake_ < 0)
+    epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
+    wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!epoll_ || !wake_)
         return fail(cat("epoll/eventfd: ", std::strerror(errno)));
     epoll_event wake_event{};
     wake_event.events = EPOLLIN;
     wake_event.data.u64 = wake_tag;
-    ::epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &wake_event);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &wake_event);
     for (std::size_t i = 0; i < addresses.size(); ++i) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (fd < 0)
+        unique_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+        if (!fd)
             return fail(cat("socket: ", std::strerror(errno), " (listener ", i + 1, "; is RLIMIT_NOFILE high enough?)"));
         int one = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
         sockaddr_in sa{};
         sa.sin_family = AF_INET;
         sa.sin_port = htons(static_cast<std::uint16_t>(port));
         sa.sin_addr = addresses[i];
         char text[INET_ADDRSTRLEN] = "";
         ::inet_ntop(AF_INET, &addresses[i], text, sizeof text);
-        if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd, backlog) != 0) {
-            int saved = errno;
-            ::close(fd);
-            return fail(cat("bind/listen ", text, ":", port, ": ", std::strerror(saved)));
-        }
-        listeners_.push_back(fd);
+        if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 || ::listen(fd.get(), backlog) != 0)
+            return fail(cat("bind/listen ", text, ":", port, ": ", std::strerror(errno)));
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.u64 = listener_tag | i;
-        if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev) != 0)
+        int added = ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd.get(), &ev);
+        listeners_.push_back(std::move(fd));
+        if (added != 0)
             return fail(cat("epoll_ctl: ", std::strerror(errno)));
     }
     return {};
@@ -135,7 +124,7 @@ result<void> smtp_fleet::listen_all(const std::vector<in_addr>& addresses, int p
 void smtp_fleet::stop()
 {
     std::uint64_t one = 1;
-    (void)!::write(wake_, &one, sizeof one);
+    (void)!::write(wake_.get(), &one, sizeof one);
 }
 
 result<void> smtp_fleet::run(const mail_handler& on_mail)
@@ -143,7 +132,7 @@ result<void> smtp_fleet::run(const mail_handler& on_mail)
     on_mail_ = &on_mail;
     epoll_event events[max_events];
     for (;;) {
-        int n = ::epoll_wait(epoll_, events, max_events, -1);
+        int n = ::epoll_wait(epoll_.get(), events, max_events, -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -178,7 +167,7 @@ result<void> smtp_fleet::run(const mail_handler& on_mail)
 void smtp_fleet::accept_on(std::size_t index)
 {
     for (;;) {
-        int fd = ::accept4(listeners_[index], nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = ::accept4(listeners_[index].get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;  // EAGAIN, or out of descriptors: the client retries
         if (open_ >= max_connections_) {
@@ -193,7 +182,7 @@ void smtp_fleet::accept_on(std::size_t index)
         epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.ptr = c;
-        ::epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
+        ::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev);
         c->out = "220 appliance.fleet.test ESMTP fleet simulator\r\n";
         flush(c);
     }
@@ -290,7 +279,7 @@ void smtp_fleet::flush(connection* c)
                 epoll_event ev{};
                 ev.events = EPOLLIN | EPOLLOUT;
                 ev.data.ptr = c;
-                ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c->fd, &ev);
+                ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c->fd, &ev);
                 return;
             }
             close_connection(c);
@@ -305,7 +294,7 @@ void smtp_fleet::flush(connection* c)
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.ptr = c;
-    ::epoll_ctl(epoll_, EPOLL_CTL_MOD, c->fd, &ev);
+    ::epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 void smtp_fleet::close_connection(connection* c)

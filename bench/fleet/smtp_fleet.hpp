@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::bench {
 
@@ -33,7 +34,6 @@ public:
 
     // max_connections: SMTP connections open at once; more are closed at once.
     explicit smtp_fleet(std::size_t max_connections) : max_connections_(max_connections) {}
-    ~smtp_fleet();
 
     // Binds ADDR:port for each address (listen backlog `backlog`).
     result<void> listen_all(const std::vector<in_addr>& addresses, int port, int backlog);
@@ -52,9 +52,9 @@ private:
     void flush(connection* c);
     void close_connection(connection* c);
 
-    int epoll_ = -1;
-    int wake_ = -1;  // eventfd: stop()
-    std::vector<int> listeners_;
+    unique_fd epoll_;
+    unique_fd wake_;  // eventfd: stop()
+    std::vector<unique_fd> listeners_;
     std::vector<connection*> dead_;
     const mail_handler* on_mail_ = nullptr;
     std::uint64_t mails_ = 0;

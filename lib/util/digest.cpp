@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "lib/util/unique_fd.hpp"
+
 namespace uun {
 
 std::string to_hex(std::string_view bytes)
@@ -67,25 +69,22 @@ std::string sha256_hex(std::string_view bytes)
 
 result<std::string> sha256_file_hex(const std::string& path)
 {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
         return fail(cat(path, ": cannot open: ", std::strerror(errno)));
     sha256_stream s;
     char buf[65536];
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            int saved = errno;
-            ::close(fd);
-            return fail(cat(path, ": read error: ", std::strerror(saved)));
+            return fail(cat(path, ": read error: ", std::strerror(errno)));
         }
         if (n == 0)
             break;
         s.update(std::string_view(buf, static_cast<std::size_t>(n)));
     }
-    ::close(fd);
     return s.hex_digest();
 }
 

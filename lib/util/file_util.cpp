@@ -10,6 +10,7 @@
 
 #include "lib/util/digest.hpp"
 #include "lib/util/random.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun {
 
@@ -43,79 +44,64 @@ std::string parent_directory(const std::string& path)
 
 result<std::string> read_file(const std::string& path, std::uint64_t max_bytes)
 {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    unique_fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd)
         return fail(cat(path, ": cannot open: ", std::strerror(errno)));
     struct stat st {};
-    if (::fstat(fd, &st) != 0) {
-        int saved = errno;
-        ::close(fd);
-        return fail(cat(path, ": cannot stat: ", std::strerror(saved)));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        ::close(fd);
+    if (::fstat(fd.get(), &st) != 0)
+        return fail(cat(path, ": cannot stat: ", std::strerror(errno)));
+    if (!S_ISREG(st.st_mode))
         return fail(cat(path, ": not a regular file"));
-    }
-    if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-        ::close(fd);
+    if (static_cast<std::uint64_t>(st.st_size) > max_bytes)
         return fail(cat(path, ": larger than the limit of ", max_bytes, " bytes"));
-    }
     std::string out;
     out.reserve(static_cast<std::size_t>(st.st_size));
     char buf[65536];
     for (;;) {
-        ssize_t n = ::read(fd, buf, sizeof buf);
+        ssize_t n = ::read(fd.get(), buf, sizeof buf);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            int saved = errno;
-            ::close(fd);
-            return fail(cat(path, ": read error: ", std::strerror(saved)));
+            return fail(cat(path, ": read error: ", std::strerror(errno)));
         }
         if (n == 0)
             break;
-        if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
-            ::close(fd);
+        if (out.size() + static_cast<std::size_t>(n) > max_bytes)
             return fail(cat(path, ": larger than the limit of ", max_bytes, " bytes"));
-        }
         out.append(buf, static_cast<std::size_t>(n));
     }
-    ::close(fd);
     return out;
 }
 
 result<void> sync_parent_directory(const std::string& path)
 {
     std::string dir = parent_directory(path);
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    unique_fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!fd)
         return fail(cat(dir, ": cannot open directory: ", std::strerror(errno)));
-    int rc = ::fsync(fd);
-    int saved = errno;
-    ::close(fd);
-    if (rc != 0)
-        return fail(cat(dir, ": fsync failed: ", std::strerror(saved)));
+    if (::fsync(fd.get()) != 0)
+        return fail(cat(dir, ": fsync failed: ", std::strerror(errno)));
     return {};
 }
 
 result<void> write_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool exclusive)
 {
     std::string tmp = cat(parent_directory(path), "/.", to_hex(random_bytes(8)), ".tmp");
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0)
+    unique_fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
+    if (!fd)
         return fail(cat(tmp, ": cannot create: ", std::strerror(errno)));
     auto cleanup = [&](error e) -> result<void> {
-        ::close(fd);
+        fd.reset();
         ::unlink(tmp.c_str());
         return std::unexpected(std::move(e));
     };
-    if (auto w = write_all(fd, data, path); !w)
+    if (auto w = write_all(fd.get(), data, path); !w)
         return cleanup(w.error());
-    if (::fchmod(fd, mode) != 0)
+    if (::fchmod(fd.get(), mode) != 0)
         return cleanup(error{cat(path, ": chmod failed: ", std::strerror(errno))});
-    if (::fsync(fd) != 0)
+    if (::fsync(fd.get()) != 0)
         return cleanup(error{cat(path, ": fsync failed: ", std::strerror(errno))});
-    if (::close(fd) != 0) {
+    if (fd.close() != 0) {
         ::unlink(tmp.c_str());
         return fail(cat(path, ": close failed: ", std::strerror(errno)));
     }

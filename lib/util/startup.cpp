@@ -71,28 +71,6 @@ std::string one_line(std::string_view text)
 
 }  // namespace
 
-startup_report::~startup_report()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
-}
-
-startup_report::startup_report(startup_report&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), detached_(std::exchange(other.detached_, false))
-{
-}
-
-startup_report& startup_report::operator=(startup_report&& other) noexcept
-{
-    if (this != &other) {
-        if (fd_ >= 0)
-            ::close(fd_);
-        fd_ = std::exchange(other.fd_, -1);
-        detached_ = std::exchange(other.detached_, false);
-    }
-    return *this;
-}
-
 bool startup_report::under_service_manager()
 {
     const char* socket = std::getenv("NOTIFY_SOCKET");
@@ -104,20 +82,20 @@ result<startup_report> startup_report::detach(std::string_view program)
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return fail(cat("cannot make a pipe: ", std::strerror(errno)));
+    unique_fd read_end(fds[0]);
+    unique_fd write_end(fds[1]);
     std::fflush(nullptr);
     pid_t pid = ::fork();
-    if (pid < 0) {
-        int saved = errno;
-        ::close(fds[0]);
-        ::close(fds[1]);
-        return fail(cat("cannot fork: ", std::strerror(saved)));
-    }
+    if (pid < 0)
+        return fail(cat("cannot fork: ", std::strerror(errno)));
+    // Each side closes the end it does not use, so the parent sees EOF
+    // when the child dies without a word.
     if (pid > 0) {
-        ::close(fds[1]);
-        parent_waits(fds[0], pid, std::string(program));
+        write_end.reset();
+        parent_waits(read_end.get(), pid, std::string(program));
     }
-    ::close(fds[0]);
-    startup_report report(fds[1]);
+    read_end.reset();
+    startup_report report{std::move(write_end)};
     std::string why;
     if (::setsid() < 0)
         why = cat("setsid: ", std::strerror(errno));
@@ -133,7 +111,7 @@ result<startup_report> startup_report::detach(std::string_view program)
 void startup_report::ready(bool keep_stderr)
 {
     ::sd_notify(0, "READY=1");
-    if (fd_ < 0)
+    if (!pipe_)
         return;
     int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
     if (null >= 0) {
@@ -150,7 +128,7 @@ void startup_report::ready(bool keep_stderr)
 void startup_report::failed(std::string_view reason)
 {
     ::sd_notify(0, cat("STATUS=", one_line(reason)).c_str());
-    if (fd_ >= 0)
+    if (pipe_)
         send(std::string(1, failed_byte) + std::string(reason.substr(0, max_reason_bytes)));
 }
 
@@ -161,9 +139,8 @@ void startup_report::stopping()
 
 void startup_report::send(std::string_view text)
 {
-    write_all(fd_, text);
-    ::close(fd_);
-    fd_ = -1;
+    write_all(pipe_.get(), text);
+    pipe_.reset();
 }
 
 result<void> write_pid_file(const std::string& path)

@@ -15,17 +15,13 @@
 #include <string_view>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun {
 
 class startup_report {
 public:
     startup_report() = default;  // in the foreground: only a service manager listens
-    ~startup_report();
-    startup_report(startup_report&& other) noexcept;
-    startup_report& operator=(startup_report&& other) noexcept;
-    startup_report(const startup_report&) = delete;
-    startup_report& operator=(const startup_report&) = delete;
 
     // Forks. The parent never returns: it exits 0 when the child reports
     // ready and 1 otherwise, printing "<program>: <reason>". The child, in a
@@ -39,7 +35,7 @@ public:
 
     bool detached() const { return detached_; }
     // Detached and not yet ready or failed: the parent still waits.
-    bool parent_waiting() const { return fd_ >= 0; }
+    bool parent_waiting() const { return static_cast<bool>(pipe_); }
 
     // READY=1 to the service manager; a detached parent exits 0. stdin and
     // stdout become /dev/null, and stderr too unless keep_stderr (the log
@@ -53,9 +49,9 @@ public:
     static void stopping();
 
 private:
-    explicit startup_report(int fd) : fd_(fd), detached_(true) {}
+    explicit startup_report(unique_fd pipe) : pipe_(std::move(pipe)), detached_(true) {}
     void send(std::string_view text);
-    int fd_ = -1;
+    unique_fd pipe_;  // to the waiting parent, until ready() or failed()
     bool detached_ = false;
 };
 

@@ -12,6 +12,7 @@
 
 #include "lib/util/file_util.hpp"
 #include "lib/util/log.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "milter/filter/milter_config.hpp"
 
 namespace uun::milter {
@@ -26,12 +27,12 @@ result<bool> someone_listens(const std::string& path)
         return fail(cat(path, ": socket path too long"));
     address.sun_family = AF_UNIX;
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
+    unique_fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd)
         return fail(cat("socket() failed: ", std::strerror(errno)));
-    int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+    int rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
     int saved = errno;
-    ::close(fd);
+    fd.reset();  // we only wanted to know whether anything answers
     if (rc == 0)
         return true;
     if (saved == ECONNREFUSED)

@@ -5,6 +5,7 @@
 
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "milter/updater/log_text.hpp"
 
 #include <cerrno>
@@ -113,31 +114,27 @@ attempt try_download(http_transport& transport, const std::string& path, const p
                      std::int64_t now)
 {
     auto transient = [](std::string why) { return attempt{{download_status::transient, "", std::move(why), {}}, false}; };
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
+    unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd)
         return transient(cat(path, ": cannot open: ", std::strerror(errno)));
     struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
         return transient(cat(path, ": not a regular file"));
-    }
     auto have = static_cast<std::uint64_t>(st.st_size);
     if (have > entry.size) {
-        if (::ftruncate(fd, 0) != 0) {
-            ::close(fd);
+        if (::ftruncate(fd.get(), 0) != 0)
             return transient(cat(path, ": cannot truncate: ", std::strerror(errno)));
-        }
         have = 0;
     }
     bool resumed = have > 0;
     if (have < entry.size) {
         if (resumed)
             log::info(cat("seq ", entry.seq, ": resuming the download at byte ", have, " of ", entry.size));
-        payload_sink sink(fd, have, entry.size);
+        payload_sink sink(fd.get(), have, entry.size);
         http_request request{http_request::verb::get, http_request::purpose::download,
                              cat("/v1/payloads/", entry.sha256), "", have};
         auto done = transport.perform(request, sink);
-        ::close(fd);
+        fd.reset();  // written; from here on the file is read by name
         if (sink.trouble() == problem::refuse && !resumed)
             return {{download_status::mismatch, "", sink.trouble_text(), {}}, false};
         if (sink.trouble() == problem::refuse || sink.trouble() == problem::restart)
@@ -153,9 +150,8 @@ attempt try_download(http_transport& transport, const std::string& path, const p
         }
         if (!done)
             return transient(cat("download interrupted (kept for resuming): ", done.error().message));
-    } else {
-        ::close(fd);
     }
+    fd.reset();
     struct stat now_st {};
     if (::stat(path.c_str(), &now_st) != 0)
         return transient(cat(path, ": cannot stat: ", std::strerror(errno)));

@@ -5,6 +5,7 @@
 #include "lib/util/file_util.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/random.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "milter/updater/hook_runner.hpp"
 #include "milter/updater/log_text.hpp"
 
@@ -41,25 +42,21 @@ result<std::string> copy_beside(const std::string& src, const std::string& targe
 {
     std::string tmp = cat(parent_directory(target), "/.", base_name(target), ".uun-new-",
                           to_hex(random_bytes(6)));
-    int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (in < 0)
+    unique_fd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!in)
         return fail(cat(src, ": cannot open: ", std::strerror(errno)));
-    int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (out < 0) {
-        int saved = errno;
-        ::close(in);
-        return fail(cat(tmp, ": cannot create: ", std::strerror(saved)));
-    }
+    unique_fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!out)
+        return fail(cat(tmp, ": cannot create: ", std::strerror(errno)));
     auto give_up = [&](std::string why) -> result<std::string> {
-        ::close(in);
-        ::close(out);
+        out.reset();
         ::unlink(tmp.c_str());
         return fail(std::move(why));
     };
     sha256_stream digest;
     char buf[65536];
     for (;;) {
-        ssize_t n = ::read(in, buf, sizeof buf);
+        ssize_t n = ::read(in.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -68,7 +65,7 @@ result<std::string> copy_beside(const std::string& src, const std::string& targe
             break;
         digest.update(std::string_view(buf, static_cast<std::size_t>(n)));
         for (ssize_t done = 0; done < n;) {
-            ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
+            ssize_t w = ::write(out.get(), buf + done, static_cast<std::size_t>(n - done));
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0)
@@ -79,15 +76,15 @@ result<std::string> copy_beside(const std::string& src, const std::string& targe
     if (digest.hex_digest() != sha256)
         return give_up(cat(src, ": changed after it was verified; not installed"));
     mode_t mode = previous ? (previous->st_mode & 07777) : 0644;
-    if (::fchmod(out, mode) != 0)
+    if (::fchmod(out.get(), mode) != 0)
         return give_up(cat(tmp, ": chmod failed: ", std::strerror(errno)));
     if (previous && (previous->st_uid != ::geteuid() || previous->st_gid != ::getegid()) &&
-        ::fchown(out, previous->st_uid, previous->st_gid) != 0)
+        ::fchown(out.get(), previous->st_uid, previous->st_gid) != 0)
         log::warning(cat(target, ": cannot give the new file the owner of the old one: ", std::strerror(errno)));
-    if (::fsync(out) != 0)
+    if (::fsync(out.get()) != 0)
         return give_up(cat(tmp, ": fsync failed: ", std::strerror(errno)));
-    ::close(in);
-    if (::close(out) != 0) {
+    in.reset();
+    if (out.close() != 0) {
         ::unlink(tmp.c_str());
         return fail(cat(tmp, ": close failed: ", std::strerror(errno)));
     }

@@ -13,27 +13,13 @@ namespace uun::updater {
 
 result<spool_watch> spool_watch::open(const std::string& dir)
 {
-    int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0)
+    unique_fd fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!fd)
         return fail(cat("inotify: ", std::strerror(errno)));
-    if (::inotify_add_watch(fd, dir.c_str(),
-                            IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF) < 0) {
-        int saved = errno;
-        ::close(fd);
-        return fail(cat("cannot watch the trigger spool ", dir, ": ", std::strerror(saved)));
-    }
-    return spool_watch(fd, dir);
-}
-
-spool_watch::spool_watch(spool_watch&& other) noexcept : fd_(other.fd_), dir_(std::move(other.dir_))
-{
-    other.fd_ = -1;
-}
-
-spool_watch::~spool_watch()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
+    if (::inotify_add_watch(fd.get(), dir.c_str(),
+                            IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DELETE_SELF | IN_MOVE_SELF) < 0)
+        return fail(cat("cannot watch the trigger spool ", dir, ": ", std::strerror(errno)));
+    return spool_watch(std::move(fd), dir);
 }
 
 bool spool_watch::drain()
@@ -41,7 +27,7 @@ bool spool_watch::drain()
     bool changed = false;
     alignas(struct inotify_event) char buf[8192];
     for (;;) {
-        ssize_t n = ::read(fd_, buf, sizeof buf);
+        ssize_t n = ::read(fd_.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)

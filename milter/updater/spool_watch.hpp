@@ -4,27 +4,26 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::updater {
 
 class spool_watch {
 public:
     static result<spool_watch> open(const std::string& dir);
-    ~spool_watch();
-    spool_watch(spool_watch&& other) noexcept;
+    spool_watch(spool_watch&& other) noexcept = default;
     spool_watch& operator=(spool_watch&&) = delete;
-    spool_watch(const spool_watch&) = delete;
-    spool_watch& operator=(const spool_watch&) = delete;
 
-    int fd() const { return fd_; }
+    int fd() const { return fd_.get(); }
     // Reads every queued event; true when the spool may hold something new.
     bool drain();
 
 private:
-    spool_watch(int fd, std::string dir) : fd_(fd), dir_(std::move(dir)) {}
-    int fd_;
+    spool_watch(unique_fd fd, std::string dir) : fd_(std::move(fd)), dir_(std::move(dir)) {}
+    unique_fd fd_;
     std::string dir_;
 };
 

@@ -7,6 +7,7 @@
 #include "lib/util/file_util.hpp"
 #include "lib/util/json_input.hpp"
 #include "lib/util/random.hpp"
+#include "lib/util/unique_fd.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -84,12 +85,6 @@ std::string previous_file_of(const std::string& file)
 
 state_store::state_store(std::string state_dir) : dir_(std::move(state_dir)) {}
 
-state_store::~state_store()
-{
-    if (lock_fd_ >= 0)
-        ::close(lock_fd_);
-}
-
 result<void> state_store::prepare()
 {
     if (auto ok = make_dir(dir_, 0700); !ok)
@@ -100,17 +95,16 @@ result<void> state_store::prepare()
 result<void> state_store::lock()
 {
     std::string path = dir_ + "/lock";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
+    unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd)
         return fail(cat(path, ": cannot open: ", std::strerror(errno)));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
         int saved = errno;
-        ::close(fd);
         if (saved == EWOULDBLOCK)
             return fail(cat("another uun-updater is running with state_dir ", dir_));
         return fail(cat(path, ": cannot lock: ", std::strerror(saved)));
     }
-    lock_fd_ = fd;
+    lock_fd_ = std::move(fd);
     return {};
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::updater {
 
@@ -35,7 +36,6 @@ struct updater_state {
 class state_store {
 public:
     explicit state_store(std::string state_dir);
-    ~state_store();
     state_store(const state_store&) = delete;
     state_store& operator=(const state_store&) = delete;
 
@@ -56,7 +56,7 @@ public:
 
 private:
     std::string dir_;
-    int lock_fd_ = -1;
+    unique_fd lock_fd_;
 };
 
 // A previous file kept beside the channel's file while an install runs.

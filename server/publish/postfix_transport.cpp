@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/util/file_util.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "server/publish/run_process.hpp"
 #include "server/publish/smtp_submit.hpp"
 #include "server/publish/uun_mail.hpp"
@@ -60,11 +61,6 @@ void run_parallel(std::size_t count, std::size_t threads, const Work& work)
 class postfix_transport final : public mail_transport {
 public:
     explicit postfix_transport(server::mta_config config) : config_(std::move(config)) {}
-    ~postfix_transport() override
-    {
-        if (lock_fd_ >= 0)
-            ::close(lock_fd_);
-    }
 
     result<void> check_ready() override
     {
@@ -95,10 +91,10 @@ public:
     result<void> lock() override
     {
         std::string path = config_.relay_map + ".lock";
-        lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (lock_fd_ < 0)
+        lock_fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+        if (!lock_fd_)
             return fail(cat(path, ": cannot open lock file: ", std::strerror(errno)));
-        while (::flock(lock_fd_, LOCK_EX) != 0)
+        while (::flock(lock_fd_.get(), LOCK_EX) != 0)
             if (errno != EINTR)
                 return fail(cat(path, ": cannot lock: ", std::strerror(errno)));
         return {};
@@ -154,7 +150,7 @@ private:
     }
 
     server::mta_config config_;
-    int lock_fd_ = -1;
+    unique_fd lock_fd_;  // held until the transport goes
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
-// Runs a program without a shell (posix_spawn), feeds it stdin, collects
+// Runs a program without a shell (lib/util/spawn), feeds it stdin, collects
 // what it writes (stdout and stderr together, bounded) and its exit status,
-// and kills it when it overstays. Callers: the MTA hand-off (sendmail,
-// postmap, postfix reload). Failures to start or a timeout are values.
+// and kills its process group when it overstays. Callers: the MTA hand-off
+// (sendmail, postmap, postfix reload). Failures to start or a timeout are values.
 #pragma once
 
 #include <chrono>
@@ -30,7 +30,8 @@ struct process_exit {
 };
 
 // Fails only when the program cannot be started or overstays the timeout
-// (it is then killed); a non-zero exit is a process_exit, not a failure.
+// (it then gets SIGTERM, and SIGKILL when it lingers); a non-zero exit is a
+// process_exit, not a failure.
 result<process_exit> run_process(const std::vector<std::string>& argv, std::string_view input,
                                  const process_limits& limits = {});
 

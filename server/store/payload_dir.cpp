@@ -12,21 +12,9 @@
 #include "lib/util/digest.hpp"
 #include "lib/util/file_util.hpp"
 #include "lib/util/random.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::server {
-
-namespace {
-
-struct fd_guard {
-    int fd = -1;
-    ~fd_guard()
-    {
-        if (fd >= 0)
-            ::close(fd);
-    }
-};
-
-}  // namespace
 
 std::string payload_dir::path_of(const std::string& sha256) const
 {
@@ -45,12 +33,11 @@ result<void> payload_dir::check_writable() const
 
 result<payload_info> payload_dir::import(const std::string& source, std::uint64_t max_size) const
 {
-    fd_guard in;
-    in.fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
-    if (in.fd < 0)
+    unique_fd in(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!in)
         return fail(cat(source, ": cannot open: ", std::strerror(errno)));
     struct stat st {};
-    if (::fstat(in.fd, &st) != 0 || !S_ISREG(st.st_mode))
+    if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode))
         return fail(cat(source, ": not a regular file"));
     if (static_cast<std::uint64_t>(st.st_size) > max_size)
         return fail(cat(source, ": ", st.st_size, " bytes is over the payload limit of ", max_size));
@@ -58,9 +45,8 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
         return fail(cat(source, ": the file is empty"));
 
     std::string tmp = cat(dir_, "/.import-", to_hex(random_bytes(8)));
-    fd_guard out;
-    out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out.fd < 0)
+    unique_fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (!out)
         return fail(cat(dir_, ": cannot write payload: ", std::strerror(errno)));
     auto abandon = [&](std::string why) -> result<payload_info> {
         ::unlink(tmp.c_str());
@@ -71,7 +57,7 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
     std::uint64_t size = 0;
     char buf[1 << 16];
     for (;;) {
-        ssize_t n = ::read(in.fd, buf, sizeof buf);
+        ssize_t n = ::read(in.get(), buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -83,7 +69,7 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
             return abandon(cat(source, ": grew past the payload limit while being read"));
         digest.update(std::string_view(buf, static_cast<std::size_t>(n)));
         for (ssize_t off = 0; off < n;) {
-            ssize_t w = ::write(out.fd, buf + off, static_cast<std::size_t>(n - off));
+            ssize_t w = ::write(out.get(), buf + off, static_cast<std::size_t>(n - off));
             if (w < 0 && errno == EINTR)
                 continue;
             if (w < 0)
@@ -91,8 +77,10 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
             off += w;
         }
     }
-    if (::fsync(out.fd) != 0)
+    if (::fsync(out.get()) != 0)
         return abandon(cat(dir_, ": fsync failed: ", std::strerror(errno)));
+    if (out.close() != 0)
+        return abandon(cat(dir_, ": cannot write payload: ", std::strerror(errno)));
     payload_info info{digest.hex_digest(), size};
     if (::rename(tmp.c_str(), path_of(info.sha256).c_str()) != 0)
         return abandon(cat(dir_, ": cannot store payload: ", std::strerror(errno)));

@@ -1,9 +1,13 @@
-// Helpers shared by unit tests: the shared test vectors and scratch directories.
+// Helpers shared by unit tests: the shared test vectors, scratch directories
+// and whether a process is still alive.
 #pragma once
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
+
+#include <sys/types.h>
 
 #include <nlohmann/json.hpp>
 
@@ -45,5 +49,16 @@ public:
 private:
     std::string path_;
 };
+
+// True while pid names a live (not zombie) process.
+inline bool process_alive(pid_t pid)
+{
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line))
+        return false;
+    auto close = line.rfind(')');
+    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
+}
 
 }  // namespace uun::test

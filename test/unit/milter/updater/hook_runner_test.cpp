@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
-#include <fstream>
 
 #include <unistd.h>
 
@@ -13,21 +12,6 @@
 using namespace uun;
 using namespace uun::updater;
 using namespace std::chrono_literals;
-
-namespace {
-
-// True while pid names a live (not zombie) process.
-bool alive(pid_t pid)
-{
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    if (!std::getline(stat, line))
-        return false;
-    auto close = line.rfind(')');
-    return close != std::string::npos && close + 2 < line.size() && line[close + 2] != 'Z';
-}
-
-}  // namespace
 
 TEST_CASE("hook outcomes")
 {
@@ -42,7 +26,7 @@ TEST_CASE("hook outcomes")
         {"/bin/false", {"/bin/false"}, hook_result::outcome::failed, "exited 1"},
         {"exit 7", {"/bin/sh", "-c", "exit 7"}, hook_result::outcome::failed, "exited 7"},
         {"killed by a signal", {"/bin/sh", "-c", "kill -9 $$"}, hook_result::outcome::failed, "killed by signal 9"},
-        {"missing program", {"/nonexistent/hook"}, hook_result::outcome::not_started, "cannot start"},
+        {"missing program", {"/nonexistent/hook"}, hook_result::outcome::not_started, "cannot run /nonexistent/hook: No such file or directory"},
         {"relative program", {"true"}, hook_result::outcome::not_started, "absolute"},
         {"empty argv", {}, hook_result::outcome::not_started, "absolute"},
     };
@@ -97,9 +81,9 @@ TEST_CASE("a hook that runs too long is killed with its whole process group")
     REQUIRE_FALSE(text.empty());
     pid_t child = std::stoi(text);
     // The grandchild was in the hook's group: it must be gone (or a zombie awaiting its reaper).
-    for (int i = 0; i < 50 && alive(child); ++i)
+    for (int i = 0; i < 50 && test::process_alive(child); ++i)
         ::usleep(20'000);
-    CHECK_FALSE(alive(child));
+    CHECK_FALSE(test::process_alive(child));
 }
 
 TEST_CASE("a hook's background child that keeps the output pipe open does not hold the updater")

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
 
 namespace uun::test {
 
@@ -49,26 +50,26 @@ public:
         int fds[2];
         if (::pipe2(fds, O_CLOEXEC) != 0)
             throw std::runtime_error("pipe failed");
+        unique_fd read_end(fds[0]), write_end(fds[1]);
         std::string script = cat(UUN_SOURCE_DIR, "/test/unit/milter/updater/tls_peer.py");
         std::string cert = cert_dir + "/peer.crt", key = cert_dir + "/peer.key";
         const char* argv[] = {"/usr/bin/python3", script.c_str(), address.c_str(), cert.c_str(), key.c_str(),
                               docroot.c_str(), nullptr};
         posix_spawn_file_actions_t actions;
         posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+        posix_spawn_file_actions_adddup2(&actions, write_end.get(), 1);
         int rc = ::posix_spawn(&pid_, argv[0], &actions, nullptr, const_cast<char**>(argv), environ);
         posix_spawn_file_actions_destroy(&actions);
-        ::close(fds[1]);
-        if (rc != 0) {
-            ::close(fds[0]);
+        write_end.reset();  // the peer has its copy: its exit ends our read
+        if (rc != 0)
             throw std::runtime_error("cannot start /usr/bin/python3");
-        }
         std::string line;
-        struct pollfd p = {fds[0], POLLIN, 0};
+        struct pollfd p = {read_end.get(), POLLIN, 0};
         char c;
-        while (line.find('\n') == std::string::npos && ::poll(&p, 1, 10'000) == 1 && ::read(fds[0], &c, 1) == 1)
+        while (line.find('\n') == std::string::npos && ::poll(&p, 1, 10'000) == 1 &&
+               ::read(read_end.get(), &c, 1) == 1)
             line += c;
-        ::close(fds[0]);
+        read_end.reset();
         if (line.empty() || line.back() != '\n') {
             stop();
             throw std::runtime_error("tls_peer.py did not start");
