@@ -90,6 +90,67 @@ std::string describe(const milter_config& c, const proto::keyring& keys, const i
                c.body_token ? "on" : "off");
 }
 
+// A failed start, said where someone sees it: before the fork an operator is
+// watching the terminal; after it the parent prints what the child reports;
+// the service manager gets it as STATUS=. Once the socket exists a failed
+// start removes it, so the next start does not find a stale one.
+struct start_failure {
+    const options& opts;
+    const milter_config& cfg;
+    startup_report report;
+    bool socket_made = false;
+
+    int operator()(const std::string& message, int exit_code)
+    {
+        if (std::string path = unix_socket_path(cfg.socket); socket_made && !path.empty())
+            ::unlink(path.c_str());
+        log::error(message);
+        bool parent_prints = report.parent_waiting();
+        report.failed(message);
+        if (!parent_prints && !opts.foreground && cfg.log_to == log::sink::syslog)
+            std::fprintf(stderr, "uun-milter: %s\n", message.c_str());
+        return exit_code;
+    }
+};
+
+// The socket is made (as root, if started so); from here: detach, drop
+// privileges for good, open the replay cache, serve until SIGTERM.
+int serve(start_failure& fatal, const proto::keyring& keys, const identity& who)
+{
+    const auto& cfg = fatal.cfg;
+    if (!fatal.opts.foreground && !startup_report::under_service_manager()) {
+        auto daemon = startup_report::detach("uun-milter");
+        if (!daemon)
+            return fatal(daemon.error().message, exit_failure);
+        fatal.report = std::move(*daemon);
+        if (auto ok = write_pid_file(cfg.pid_file); !ok)
+            return fatal(cat("pid_file: ", ok.error().message), exit_failure);
+    }
+    if (auto ok = drop_privileges(who); !ok)
+        return fatal(ok.error().message, exit_failure);
+
+    system_clock clock;
+    auto cache = replay_cache::open(cfg.state_dir + "/replay.sqlite", cfg.replay_cache_entries, clock);
+    if (!cache)
+        return fatal(cat("state_dir: ", cache.error().message), exit_failure);
+    if (::access(cfg.spool_dir.c_str(), W_OK | X_OK) != 0)
+        log::warning(cat("spool_dir ", cfg.spool_dir, " is not writable by user ", who.user,
+                         "; valid UUNs are answered 451 4.3.0 until it is"));
+    trigger_spool spool(cfg.spool_dir);
+    filter_context context{.config = cfg, .keys = keys, .cache = **cache, .spool = spool, .time = clock};
+    set_filter_context(&context);
+
+    log::info(cat("started: ", describe(cfg, keys, who), ", replay cache ", (*cache)->size(), " entries"));
+    fatal.report.ready(cfg.log_to == log::sink::stderr_stream);
+    int rc = smfi_main();
+    startup_report::stopping();
+    set_filter_context(nullptr);
+    log::info(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
+    if (fatal.report.detached() && ::unlink(cfg.pid_file.c_str()) != 0)
+        log::debug(cat("pid_file ", cfg.pid_file, " left in place (not removable as ", who.user, ")"));
+    return rc == MI_SUCCESS ? exit_ok : exit_failure;
+}
+
 }  // namespace
 
 int run_milter(int argc, char** argv)
@@ -110,18 +171,7 @@ int run_milter(int argc, char** argv)
         return config::print_settings(cfg.as_read, opts->print_key, opts->config_path, "uun-milter", std::cout,
                                       std::cerr);
     log::open("uun-milter", opts->foreground ? log::sink::stderr_stream : cfg.log_to, cfg.debug);
-
-    startup_report report;
-    // Before the fork an operator is watching the terminal; after it the
-    // parent prints what the child reports.
-    auto fatal = [&](const std::string& message, int exit_code) {
-        log::error(message);
-        bool parent_prints = report.parent_waiting();
-        report.failed(message);
-        if (!parent_prints && !opts->foreground && cfg.log_to == log::sink::syslog)
-            std::fprintf(stderr, "uun-milter: %s\n", message.c_str());
-        return exit_code;
-    };
+    start_failure fatal{*opts, cfg, {}};
 
     auto keys = proto::keyring::load(cfg.trusted_keys);
     if (!keys)
@@ -147,46 +197,8 @@ int run_milter(int argc, char** argv)
         return fatal(ok.error().message, exit_failure);
     if (auto ok = open_milter_socket(cfg.socket, who->uid, socket_gid, cfg.socket_mode); !ok)
         return fatal(ok.error().message, exit_failure);
-    // From here on a failed start removes the socket it made, so the next
-    // start does not find a stale one.
-    auto fatal_after_socket = [&](const std::string& message, int exit_code) {
-        if (std::string path = unix_socket_path(cfg.socket); !path.empty())
-            ::unlink(path.c_str());
-        return fatal(message, exit_code);
-    };
-
-    if (!opts->foreground && !startup_report::under_service_manager()) {
-        auto daemon = startup_report::detach("uun-milter");
-        if (!daemon)
-            return fatal_after_socket(daemon.error().message, exit_failure);
-        report = std::move(*daemon);
-        if (auto ok = write_pid_file(cfg.pid_file); !ok)
-            return fatal_after_socket(cat("pid_file: ", ok.error().message), exit_failure);
-    }
-
-    if (auto ok = drop_privileges(*who); !ok)
-        return fatal_after_socket(ok.error().message, exit_failure);
-
-    system_clock clock;
-    auto cache = replay_cache::open(cfg.state_dir + "/replay.sqlite", cfg.replay_cache_entries, clock);
-    if (!cache)
-        return fatal_after_socket(cat("state_dir: ", cache.error().message), exit_failure);
-    if (::access(cfg.spool_dir.c_str(), W_OK | X_OK) != 0)
-        log::warning(cat("spool_dir ", cfg.spool_dir, " is not writable by user ", who->user,
-                         "; valid UUNs are answered 451 4.3.0 until it is"));
-    trigger_spool spool(cfg.spool_dir);
-    filter_context context{.config = cfg, .keys = *keys, .cache = **cache, .spool = spool, .time = clock};
-    set_filter_context(&context);
-
-    log::info(cat("started: ", describe(cfg, *keys, *who), ", replay cache ", (*cache)->size(), " entries"));
-    report.ready(cfg.log_to == log::sink::stderr_stream);
-    int rc = smfi_main();
-    startup_report::stopping();
-    set_filter_context(nullptr);
-    log::info(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
-    if (report.detached() && ::unlink(cfg.pid_file.c_str()) != 0)
-        log::debug(cat("pid_file ", cfg.pid_file, " left in place (not removable as ", who->user, ")"));
-    return rc == MI_SUCCESS ? exit_ok : exit_failure;
+    fatal.socket_made = true;
+    return serve(fatal, *keys, *who);
 }
 
 }  // namespace uun::milter

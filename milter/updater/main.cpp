@@ -20,6 +20,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <unistd.h>
 
@@ -47,21 +48,30 @@ int die(startup_report& report, const std::string& message, bool logged)
     return exit_setup;
 }
 
-int run(int argc, char** argv)
-{
+struct command_line {
     std::string config_path;
+    bool foreground = false;
+    bool once = false;
+    bool debug = false;
+    bool print_config = false;
+    std::string print_key;  // --print-config KEY
+};
+
+// nullopt: exit with code (help, version, a bad command line).
+std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
+{
+    command_line cl;
     po::options_description options("uun-updater options");
     options.add_options()
-        ("config,c", po::value(&config_path)->default_value(UUN_SYSCONFDIR "/updater.yaml"), "configuration file")
+        ("config,c", po::value(&cl.config_path)->default_value(UUN_SYSCONFDIR "/updater.yaml"), "configuration file")
         ("foreground,f", "stay in the foreground and log to stderr (else: detach, log to syslog, facility mail)")
         ("once", "poll once (urgent when triggers wait), then exit: 0 when nothing failed")
         ("debug,d", "log debug messages too")
         ("print-config", config::print_config_help)
         ("version,V", "print the version")
         ("help,h", "this help");
-    std::string print_key;
     po::options_description hidden;
-    hidden.add_options()("key", po::value(&print_key));
+    hidden.add_options()("key", po::value(&cl.print_key));
     po::options_description all;
     all.add(options).add(hidden);
     po::positional_options_description positional;
@@ -70,32 +80,79 @@ int run(int argc, char** argv)
     try {
         po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
         po::notify(vm);
-        if (!print_key.empty() && !vm.count("print-config"))
-            throw po::error("'" + print_key + "': a KEY goes with --print-config only");
+        if (!cl.print_key.empty() && !vm.count("print-config"))
+            throw po::error("'" + cl.print_key + "': a KEY goes with --print-config only");
     } catch (const po::error& e) {
         std::cerr << "uun-updater: " << e.what() << "\n" << options;
-        return exit_setup;
+        code = exit_setup;
+        return std::nullopt;
     }
+    code = exit_ok;
     if (vm.count("help")) {
         std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d] [--print-config [KEY]]\n" << options;
-        return exit_ok;
+        return std::nullopt;
     }
     if (vm.count("version")) {
         std::cout << "uun-updater " << UUN_VERSION << "\n";
-        return exit_ok;
+        return std::nullopt;
     }
-    bool foreground = vm.count("foreground") > 0;
-    bool once = vm.count("once") > 0;
+    cl.foreground = vm.count("foreground") > 0;
+    cl.once = vm.count("once") > 0;
+    cl.debug = vm.count("debug") > 0;
+    cl.print_config = vm.count("print-config") > 0;
+    return cl;
+}
+
+// Config, keys and state are in hand (and the process detached): the
+// transport and the service, then one poll (--once) or the daemon loop.
+int serve(const command_line& cl, const updater_config& config, const proto::keyring& keys, state_store& store,
+          startup_report& report)
+{
+    auto transport = curl_transport::create(curl_settings_from(config));
+    if (!transport)
+        return die(report, transport.error().message, true);
+    (*transport)->set_cancel_check([] { return stop_signal::requested(); });
+    system_clock clock;
+    csprng_source random;
+    updater_service service(config, keys, **transport, store, clock, random);
+    if (auto ok = service.start(); !ok)
+        return die(report, ok.error().message, true);
+
+    if (cl.once) {
+        auto outcome = service.poll(service.has_triggers() ? proto::poll_reason::urgent : proto::poll_reason::periodic);
+        log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
+                      outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
+        return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;
+    }
+    auto watch = spool_watch::open(config.spool_dir);
+    if (!watch)
+        return die(report, watch.error().message, true);
+    log::info(cat("uun-updater ", UUN_VERSION, " running; next poll in ", service.next().at - clock.now(), "s"));
+    report.ready(false);
+    daemon_loop loop(service, *watch, clock);
+    loop.run();
+    startup_report::stopping();
+    return exit_ok;
+}
+
+int run(int argc, char** argv)
+{
+    int code = exit_ok;
+    auto cl = parse_command_line(argc, argv, code);
+    if (!cl)
+        return code;
+    bool foreground = cl->foreground;
 
     startup_report report;
-    auto config = load_updater_config(config_path, vm.count("print-config") ? config::host_checks::ignore
-                                                                            : config::host_checks::enforce);
+    auto config = load_updater_config(cl->config_path,
+                                      cl->print_config ? config::host_checks::ignore : config::host_checks::enforce);
     if (!config)
         return die(report, config.error().message, false);
-    if (vm.count("print-config"))
-        return config::print_settings(config->as_read, print_key, config_path, "uun-updater", std::cout, std::cerr);
+    if (cl->print_config)
+        return config::print_settings(config->as_read, cl->print_key, cl->config_path, "uun-updater", std::cout,
+                                      std::cerr);
     log::open("uun-updater", foreground ? log::sink::stderr_stream : log::sink::syslog,
-              config->log_debug || vm.count("debug") > 0);
+              config->log_debug || cl->debug);
     auto keys = proto::keyring::load(config->trusted_keys);
     if (!keys)
         return die(report, cat("trusted_keys: ", keys.error().message), foreground);
@@ -108,38 +165,13 @@ int run(int argc, char** argv)
         return die(report, ok.error().message, foreground);
     if (auto ok = store.lock(); !ok)
         return die(report, ok.error().message, foreground);
-    if (!foreground && !once && !startup_report::under_service_manager()) {
+    if (!foreground && !cl->once && !startup_report::under_service_manager()) {
         auto detached = startup_report::detach("uun-updater");
         if (!detached)
             return die(report, cat("cannot detach: ", detached.error().message), false);
         report = std::move(*detached);
     }
-
-    auto transport = curl_transport::create(curl_settings_from(*config));
-    if (!transport)
-        return die(report, transport.error().message, true);
-    (*transport)->set_cancel_check([] { return stop_signal::requested(); });
-    system_clock clock;
-    csprng_source random;
-    updater_service service(*config, *keys, **transport, store, clock, random);
-    if (auto ok = service.start(); !ok)
-        return die(report, ok.error().message, true);
-
-    if (once) {
-        auto outcome = service.poll(service.has_triggers() ? proto::poll_reason::urgent : proto::poll_reason::periodic);
-        log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
-                      outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
-        return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;
-    }
-    auto watch = spool_watch::open(config->spool_dir);
-    if (!watch)
-        return die(report, watch.error().message, true);
-    log::info(cat("uun-updater ", UUN_VERSION, " running; next poll in ", service.next().at - clock.now(), "s"));
-    report.ready(false);
-    daemon_loop loop(service, *watch, clock);
-    loop.run();
-    startup_report::stopping();
-    return exit_ok;
+    return serve(*cl, *config, *keys, store, report);
 }
 
 }  // namespace

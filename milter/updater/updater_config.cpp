@@ -126,12 +126,9 @@ void read_timeouts(config::section& s, timeouts_config& t)
         s.report("low_speed_limit", "must be more than 0 bytes per second");
 }
 
-result<updater_config> read_config(config::document doc, config::host_checks host)
+// The server and how it is reached.
+void read_server(config::section& root, updater_config& c)
 {
-    using std::chrono::seconds;
-    updater_config c;
-    auto root = doc.root();
-
     c.server = root.string("server");
     if (!c.server.empty()) {
         if (auto problem = server_url_problem(c.server))
@@ -149,7 +146,11 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
     c.source_address = root.string_or("source_address", "");
     if (!c.source_address.empty() && !is_ip_address(c.source_address))
         root.report("source_address", cat("'", c.source_address, "' is not an IPv4 or IPv6 address"));
+}
 
+// Who the appliance is and where its UUNs go (doc/protocol.md "Identity").
+void read_identity(config::section& root, updater_config& c)
+{
     auto appliance = root.child_required("appliance");
     c.appliance.id = appliance.string("id");
     c.appliance.product = appliance.string("product");
@@ -167,7 +168,10 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
     if (notify.has("recipient") && !proto::is_valid_notify_recipient(c.notify_recipient))
         notify.report("recipient", cat("must be local@domain or local@[ip], printable, at most ",
                                         proto::max_recipient_bytes, " bytes"));
+}
 
+void read_keys_and_directories(config::section& root, updater_config& c)
+{
     c.trusted_keys = root.string_list("trusted_keys");
     if (root.has("trusted_keys") && c.trusted_keys.empty())
         root.report("trusted_keys", "must name at least one publisher key");
@@ -186,7 +190,11 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
         root.report("spool_dir", cat("'", c.spool_dir, "' must be an absolute path"));
     else if (root.has("spool_dir") && !is_directory(c.spool_dir))
         root.report_missing("spool_dir", cat("'", c.spool_dir, "' is not a directory (the milter drops triggers there)"));
+}
 
+void read_schedule(config::section& root, updater_config& c)
+{
+    using std::chrono::seconds;
     c.poll_interval = root.duration_or("poll_interval", c.poll_interval);
     c.max_poll_interval = root.duration_or("max_poll_interval", std::max(c.max_poll_interval, c.poll_interval));
     c.jitter_percent = static_cast<int>(root.integer_or("jitter", c.jitter_percent, 0, 50));
@@ -204,10 +212,10 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
         root.report("coalesce_window", "must be from 0s to 60s");
     if (c.max_answer_size < 4096 || c.max_answer_size > (64ull << 20))
         root.report("max_answer_size", "must be from 4KiB to 64MiB");
+}
 
-    auto timeouts = root.child_or_defaults("timeouts");
-    read_timeouts(timeouts, c.timeouts);
-
+void read_channels(config::section& root, updater_config& c)
+{
     auto channels = root.children("channels");
     if (!root.has("channels"))
         root.report("channels", "required: name at least one channel (name: {file, hook, hook_timeout, max_size})");
@@ -222,7 +230,19 @@ result<updater_config> read_config(config::document doc, config::host_checks hos
         if (!file.empty() && !files.insert(file).second)
             section.report("file", cat("'", file, "' is already the file of another channel"));
     }
+}
 
+result<updater_config> read_config(config::document doc, config::host_checks host)
+{
+    updater_config c;
+    auto root = doc.root();
+    read_server(root, c);
+    read_identity(root, c);
+    read_keys_and_directories(root, c);
+    read_schedule(root, c);
+    auto timeouts = root.child_or_defaults("timeouts");
+    read_timeouts(timeouts, c.timeouts);
+    read_channels(root, c);
     {
         auto log = root.child_or_defaults("log");
         auto level = log.string_or("level", "info");

@@ -54,23 +54,8 @@ void require_argv(config::section& s, const char* key, const std::vector<std::st
         s.report(key, cat("must start with an absolute program path, not '", argv.front(), "'"));
 }
 
-}  // namespace
-
-result<server_config> load_server_config(const std::string& path, config_purpose purpose)
+void read_tls(config::section& root, bool daemon, server_config& c)
 {
-    auto doc = config::document::load(path);
-    if (!doc)
-        return std::unexpected(doc.error());
-    server_config c;
-    c.path = path;
-    bool daemon = purpose == config_purpose::daemon;
-    auto root = doc->root();
-
-    c.listen = daemon ? root.string_list("listen") : root.string_list_or("listen", {});
-    for (const auto& l : c.listen)
-        if (!is_listen_address(l))
-            root.report("listen", cat("'", l, "' is not address:port (IPv6 as [addr]:port)"));
-
     if (auto tls = daemon ? std::optional(root.child_required("tls")) : root.child("tls")) {
         c.tls.certificate = tls->string("certificate");
         c.tls.key = tls->string("key");
@@ -78,52 +63,60 @@ result<server_config> load_server_config(const std::string& path, config_purpose
         require_absolute(*tls, "certificate", c.tls.certificate);
         require_absolute(*tls, "key", c.tls.key);
     }
+}
 
+void read_store(config::section& root, server_config& c)
+{
     auto store = root.child_required("store");
     c.store.sqlite = store.string("sqlite");
     c.store.payload_dir = store.string("payload_dir");
     c.store.max_payload_size = store.size_or("max_payload_size", c.store.max_payload_size);
     require_absolute(store, "sqlite", c.store.sqlite);
     require_absolute(store, "payload_dir", c.store.payload_dir);
+}
 
-    {
-        auto reg = root.child_or_defaults("registry");
-        c.registry.expire_after = reg.duration_or("expire_after", c.registry.expire_after);
-        c.registry.sweep_interval = reg.duration_or("sweep_interval", c.registry.sweep_interval);
-        c.registry.trusted_proxies = reg.string_list_or("trusted_proxies", {});
-        for (const auto& p : c.registry.trusted_proxies)
-            if (!is_ip_address(p))
-                reg.report("trusted_proxies", cat("'", p, "' is not an IP address"));
-        if (c.registry.expire_after.count() < 60)
-            reg.report("expire_after", "must be at least 1m");
-        if (c.registry.sweep_interval.count() < 1)
-            reg.report("sweep_interval", "must be at least 1s");
-    }
+void read_registry(config::section& root, server_config& c)
+{
+    auto reg = root.child_or_defaults("registry");
+    c.registry.expire_after = reg.duration_or("expire_after", c.registry.expire_after);
+    c.registry.sweep_interval = reg.duration_or("sweep_interval", c.registry.sweep_interval);
+    c.registry.trusted_proxies = reg.string_list_or("trusted_proxies", {});
+    for (const auto& p : c.registry.trusted_proxies)
+        if (!is_ip_address(p))
+            reg.report("trusted_proxies", cat("'", p, "' is not an IP address"));
+    if (c.registry.expire_after.count() < 60)
+        reg.report("expire_after", "must be at least 1m");
+    if (c.registry.sweep_interval.count() < 1)
+        reg.report("sweep_interval", "must be at least 1s");
+}
 
-    {
-        auto poll = root.child_or_defaults("poll");
-        c.poll.interval = poll.duration_or("interval", c.poll.interval);
-        c.poll.max_entries = poll.integer_or("max_entries", c.poll.max_entries, 1, 1000);
-        if (c.poll.interval.count() < 1)
-            poll.report("interval", "must be at least 1s");
-    }
+void read_poll(config::section& root, server_config& c)
+{
+    auto poll = root.child_or_defaults("poll");
+    c.poll.interval = poll.duration_or("interval", c.poll.interval);
+    c.poll.max_entries = poll.integer_or("max_entries", c.poll.max_entries, 1, 1000);
+    if (c.poll.interval.count() < 1)
+        poll.report("interval", "must be at least 1s");
+}
 
-    {
-        auto lim = root.child_or_defaults("limits");
-        c.limits.workers = lim.integer_or("workers", c.limits.workers, 0, 256);
-        c.limits.max_connections = lim.integer_or("max_connections", c.limits.max_connections, 1, 1000000);
-        c.limits.max_inflight = lim.integer_or("max_inflight", c.limits.max_inflight, 1, 1000000);
-        c.limits.max_body = lim.size_or("max_body", c.limits.max_body);
-        c.limits.request_timeout = lim.duration_or("request_timeout", c.limits.request_timeout);
-        c.limits.idle_timeout = lim.duration_or("idle_timeout", c.limits.idle_timeout);
-        c.limits.retry_after = lim.duration_or("retry_after", c.limits.retry_after);
-        if (c.limits.max_body < 1024 || c.limits.max_body > (1u << 24))
-            lim.report("max_body", "must be from 1KiB to 16MiB");
-        if (c.limits.request_timeout.count() < 1)
-            lim.report("request_timeout", "must be at least 1s");
-    }
+void read_limits(config::section& root, server_config& c)
+{
+    auto lim = root.child_or_defaults("limits");
+    c.limits.workers = lim.integer_or("workers", c.limits.workers, 0, 256);
+    c.limits.max_connections = lim.integer_or("max_connections", c.limits.max_connections, 1, 1000000);
+    c.limits.max_inflight = lim.integer_or("max_inflight", c.limits.max_inflight, 1, 1000000);
+    c.limits.max_body = lim.size_or("max_body", c.limits.max_body);
+    c.limits.request_timeout = lim.duration_or("request_timeout", c.limits.request_timeout);
+    c.limits.idle_timeout = lim.duration_or("idle_timeout", c.limits.idle_timeout);
+    c.limits.retry_after = lim.duration_or("retry_after", c.limits.retry_after);
+    if (c.limits.max_body < 1024 || c.limits.max_body > (1u << 24))
+        lim.report("max_body", "must be from 1KiB to 16MiB");
+    if (c.limits.request_timeout.count() < 1)
+        lim.report("request_timeout", "must be at least 1s");
+}
 
-    bool publishing = purpose == config_purpose::publish;
+void read_publish(config::section& root, bool publishing, server_config& c)
+{
     if (auto pub = publishing ? std::optional(root.child_required("publish")) : root.child("publish")) {
         c.publish.key = pub->string("key");
         require_absolute(*pub, "key", c.publish.key);
@@ -149,7 +142,10 @@ result<server_config> load_server_config(const std::string& path, config_purpose
         if (domain.empty() || domain.find_first_not_of(domain_chars) != std::string::npos)
             pub->report("sender_domain", "must be a bare domain");
     }
+}
 
+void read_mta(config::section& root, bool publishing, server_config& c)
+{
     if (auto mta = root.child("mta")) {
         auto submit = mta->string_or("submit", "smtp");
         if (submit == "sendmail")
@@ -177,12 +173,40 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     } else if (publishing) {
         root.child_required("mta");
     }
+}
 
-    {
-        auto log = root.child_or_defaults("log");
-        c.log.syslog = log.boolean_or("syslog", c.log.syslog);
-        c.log.debug = log.boolean_or("debug", c.log.debug);
-    }
+void read_log(config::section& root, server_config& c)
+{
+    auto log = root.child_or_defaults("log");
+    c.log.syslog = log.boolean_or("syslog", c.log.syslog);
+    c.log.debug = log.boolean_or("debug", c.log.debug);
+}
+
+}  // namespace
+
+result<server_config> load_server_config(const std::string& path, config_purpose purpose)
+{
+    auto doc = config::document::load(path);
+    if (!doc)
+        return std::unexpected(doc.error());
+    server_config c;
+    c.path = path;
+    bool daemon = purpose == config_purpose::daemon;
+    bool publishing = purpose == config_purpose::publish;
+    auto root = doc->root();
+
+    c.listen = daemon ? root.string_list("listen") : root.string_list_or("listen", {});
+    for (const auto& l : c.listen)
+        if (!is_listen_address(l))
+            root.report("listen", cat("'", l, "' is not address:port (IPv6 as [addr]:port)"));
+    read_tls(root, daemon, c);
+    read_store(root, c);
+    read_registry(root, c);
+    read_poll(root, c);
+    read_limits(root, c);
+    read_publish(root, publishing, c);
+    read_mta(root, publishing, c);
+    read_log(root, c);
 
     if (auto ok = doc->finish(); !ok)
         return std::unexpected(ok.error());
