@@ -76,7 +76,10 @@ std::string help_text()
     return out.str();
 }
 
-outcome<cli_options> parse_cli(int argc, const char* const argv[])
+namespace {
+
+// The command line as Boost.Program_options reads it, or its complaint as a usage failure.
+outcome<po::variables_map> parse_argv(int argc, const char* const argv[])
 {
     po::options_description hidden;
     hidden.add_options()("file", po::value<std::vector<std::string>>());
@@ -92,28 +95,28 @@ outcome<cli_options> parse_cli(int argc, const char* const argv[])
     } catch (const po::error& e) {
         return fail_with(exit_code::usage, cat(e.what(), " (see --help)"));
     }
+    return vm;
+}
 
-    cli_options o;
-    o.config_path = vm.count("config") ? vm["config"].as<std::string>() : default_config_path();
-    if (vm.count("help")) {
-        o.what = command::help;
-        return o;
-    }
-    if (vm.count("version")) {
-        o.what = command::version;
-        return o;
-    }
-    std::vector<std::string> files = vm.count("file") ? vm["file"].as<std::vector<std::string>>()
-                                                      : std::vector<std::string>{};
-    if (vm.count("print-config")) {
-        if (files.size() > 1 || vm.count("renotify") + vm.count("status") + vm.count("list") + vm.count("appliances") > 0)
-            return fail_with(exit_code::usage, "--print-config takes one KEY at most and no other command");
-        o.what = command::print_config;
-        o.print_key = files.empty() ? "" : files.front();
-        return o;
-    }
-    int commands = (files.empty() ? 0 : 1) + static_cast<int>(vm.count("renotify") + vm.count("status") +
-                                                              vm.count("list") + vm.count("appliances"));
+std::size_t query_commands(const po::variables_map& vm)
+{
+    return vm.count("renotify") + vm.count("status") + vm.count("list") + vm.count("appliances");
+}
+
+// --print-config [KEY]: the positional argument is the KEY, not a FILE.
+outcome<void> read_print_config(const po::variables_map& vm, const std::vector<std::string>& files, cli_options& o)
+{
+    if (files.size() > 1 || query_commands(vm) > 0)
+        return fail_with(exit_code::usage, "--print-config takes one KEY at most and no other command");
+    o.what = command::print_config;
+    o.print_key = files.empty() ? "" : files.front();
+    return {};
+}
+
+// Exactly one command: FILE (publish) or one of the query options.
+outcome<void> check_one_command(const po::variables_map& vm, const std::vector<std::string>& files)
+{
+    int commands = (files.empty() ? 0 : 1) + static_cast<int>(query_commands(vm));
     if (commands == 0)
         return fail_with(exit_code::usage, "nothing to do: give FILE, --renotify, --status, --list or --appliances "
                                            "(see --help)");
@@ -121,37 +124,52 @@ outcome<cli_options> parse_cli(int argc, const char* const argv[])
         return fail_with(exit_code::usage, "give one FILE per publish");
     if (commands > 1)
         return fail_with(exit_code::usage, "give one of FILE, --renotify, --status, --list, --appliances");
-    if (!files.empty()) {
-        o.what = command::publish;
-        o.file = files.front();
-        if (o.file.empty())
-            return fail_with(exit_code::usage, "FILE is empty");
-        if (!vm.count("channel"))
-            return fail_with(exit_code::usage, "publishing needs --channel");
-        o.channel = vm["channel"].as<std::string>();
-        if (vm.count("name"))
-            o.name = vm["name"].as<std::string>();
-        o.urgent = vm.count("urgent") > 0;
-        if (vm.count("target"))
-            o.target = vm["target"].as<std::string>();
+    return {};
+}
+
+// FILE given: publish it, with the options only publishing takes.
+outcome<void> read_publish(const po::variables_map& vm, const std::string& file, cli_options& o)
+{
+    o.what = command::publish;
+    o.file = file;
+    if (o.file.empty())
+        return fail_with(exit_code::usage, "FILE is empty");
+    if (!vm.count("channel"))
+        return fail_with(exit_code::usage, "publishing needs --channel");
+    o.channel = vm["channel"].as<std::string>();
+    if (vm.count("name"))
+        o.name = vm["name"].as<std::string>();
+    o.urgent = vm.count("urgent") > 0;
+    if (vm.count("target"))
+        o.target = vm["target"].as<std::string>();
+    return {};
+}
+
+// No FILE: the one query command given, none of the publishing options.
+outcome<void> read_query(const po::variables_map& vm, cli_options& o)
+{
+    for (const char* only_publish : {"channel", "name", "urgent", "target"})
+        if (vm.count(only_publish))
+            return fail_with(exit_code::usage, cat("--", only_publish, " goes with FILE only"));
+    if (vm.count("renotify")) {
+        o.what = command::renotify;
+        o.seq = vm["renotify"].as<std::uint64_t>();
+    } else if (vm.count("status")) {
+        o.what = command::status;
+        o.seq = vm["status"].as<std::uint64_t>();
+    } else if (vm.count("list")) {
+        o.what = command::list;
     } else {
-        for (const char* only_publish : {"channel", "name", "urgent", "target"})
-            if (vm.count(only_publish))
-                return fail_with(exit_code::usage, cat("--", only_publish, " goes with FILE only"));
-        if (vm.count("renotify")) {
-            o.what = command::renotify;
-            o.seq = vm["renotify"].as<std::uint64_t>();
-        } else if (vm.count("status")) {
-            o.what = command::status;
-            o.seq = vm["status"].as<std::uint64_t>();
-        } else if (vm.count("list")) {
-            o.what = command::list;
-        } else {
-            o.what = command::appliances;
-        }
-        if ((o.what == command::renotify || o.what == command::status) && o.seq == 0)
-            return fail_with(exit_code::usage, "SEQ starts at 1");
+        o.what = command::appliances;
     }
+    if ((o.what == command::renotify || o.what == command::status) && o.seq == 0)
+        return fail_with(exit_code::usage, "SEQ starts at 1");
+    return {};
+}
+
+// --limit and --wait, checked against the command they modify.
+outcome<void> read_modifiers(const po::variables_map& vm, cli_options& o)
+{
     if (vm.count("limit")) {
         if (o.what != command::list)
             return fail_with(exit_code::usage, "--limit goes with --list only");
@@ -167,6 +185,40 @@ outcome<cli_options> parse_cli(int argc, const char* const argv[])
         if (*o.wait_seconds < 1 || *o.wait_seconds > max_wait_seconds)
             return fail_with(exit_code::usage, cat("--wait must be from 1 to ", max_wait_seconds, " seconds"));
     }
+    return {};
+}
+
+}  // namespace
+
+outcome<cli_options> parse_cli(int argc, const char* const argv[])
+{
+    auto vm = parse_argv(argc, argv);
+    if (!vm)
+        return std::unexpected(vm.error());
+
+    cli_options o;
+    o.config_path = vm->count("config") ? (*vm)["config"].as<std::string>() : default_config_path();
+    if (vm->count("help")) {
+        o.what = command::help;
+        return o;
+    }
+    if (vm->count("version")) {
+        o.what = command::version;
+        return o;
+    }
+    std::vector<std::string> files = vm->count("file") ? (*vm)["file"].as<std::vector<std::string>>()
+                                                       : std::vector<std::string>{};
+    if (vm->count("print-config")) {
+        if (auto r = read_print_config(*vm, files, o); !r)
+            return std::unexpected(r.error());
+        return o;
+    }
+    if (auto r = check_one_command(*vm, files); !r)
+        return std::unexpected(r.error());
+    if (auto r = files.empty() ? read_query(*vm, o) : read_publish(*vm, files.front(), o); !r)
+        return std::unexpected(r.error());
+    if (auto r = read_modifiers(*vm, o); !r)
+        return std::unexpected(r.error());
     return o;
 }
 
