@@ -19,13 +19,13 @@ namespace uun::publish {
 namespace {
 
 struct planned {
-    const server::appliance_record* appliance = nullptr;
-    server::notification_record record;
+    const store::appliance_record* appliance = nullptr;
+    store::notification_record record;
     std::string failure;  // set: not sent
     std::size_t mail_index = 0;
 };
 
-std::string where(const server::appliance_record& a)
+std::string where(const store::appliance_record& a)
 {
     return cat(a.id, " (", a.address, ":", a.notify_port, ")");
 }
@@ -33,7 +33,7 @@ std::string where(const server::appliance_record& a)
 }  // namespace
 
 result<notify_report> notify_appliances(const proto::update_entry& entry,
-                                        const std::vector<server::appliance_record>& targets,
+                                        const std::vector<store::appliance_record>& targets,
                                         const notify_context& ctx)
 {
     const auto& pub = ctx.config.publish;
