@@ -1,6 +1,6 @@
 // bench-null-milter: the cheapest filter libmilter allows, for the
 // milter-overhead benchmark. It negotiates exactly as uun-milter does (the
-// same uun::milter::negotiate, the same symbol list) and accepts every mail
+// same uun::filter::negotiate, the same symbol list) and accepts every mail
 // at end of headers, so its cost is the cost of Postfix's milter protocol.
 // With --all-steps it negotiates nothing away (every SMTP step and every
 // header is sent and answered), to show what negotiation saves; with
@@ -21,7 +21,7 @@ namespace {
 
 bool no_header_reply_ = false;
 bool all_steps_ = false;
-uun::milter::milter_transport transport_ = uun::milter::milter_transport::unix_socket;
+uun::filter::milter_transport transport_ = uun::filter::milter_transport::unix_socket;
 unsigned long clear_steps_ = 0;  // SMFIP_* bits not to ask for
 bool no_symlist_ = false;
 
@@ -43,7 +43,7 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
         no_header_reply_ = false;
         return SMFIS_CONTINUE;
     }
-    auto n = uun::milter::negotiate(f0, f1, false, transport_);
+    auto n = uun::filter::negotiate(f0, f1, false, transport_);
     n.steps &= ~clear_steps_;
     n.no_header_reply = (n.steps & SMFIP_NR_HDR) != 0;
     *pf0 = n.actions;
@@ -95,7 +95,7 @@ int main(int argc, char** argv)
     }
     if (optind + 1 != argc)
         return usage();
-    transport_ = uun::milter::transport_of(argv[optind]);
+    transport_ = uun::filter::transport_of(argv[optind]);
     smfiDesc desc{};
     desc.xxfi_name = const_cast<char*>("bench-null-milter");
     desc.xxfi_version = SMFI_VERSION;

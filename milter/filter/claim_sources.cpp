@@ -2,7 +2,7 @@
 // results are views into the caller's text.
 #include "milter/filter/claim_sources.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -61,4 +61,4 @@ body_tokens find_body_tokens(std::string_view body)
     return out;
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

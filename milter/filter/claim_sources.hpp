@@ -8,7 +8,7 @@
 #include <optional>
 #include <string_view>
 
-namespace uun::milter {
+namespace uun::filter {
 
 inline constexpr std::string_view subject_marker = "[UUN]";
 inline constexpr std::string_view body_token_name = "UUN-Token:";
@@ -27,4 +27,4 @@ body_tokens find_body_tokens(std::string_view body);
 
 bool equals_ignoring_case(std::string_view a, std::string_view b);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

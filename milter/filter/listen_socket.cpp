@@ -15,7 +15,7 @@
 #include "lib/util/unique_fd.hpp"
 #include "milter/filter/milter_config.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -93,4 +93,4 @@ result<void> open_milter_socket(const std::string& spec, uid_t owner, gid_t grou
     return {};
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -10,7 +10,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 // unix: sockets only: fails when a milter answers on the path (or the path
 // is not a socket), removes a socket nobody answers on. inet: nothing to do,
@@ -21,4 +21,4 @@ result<void> clear_stale_socket(const std::string& spec);
 // socket is created with `mode` and then given owner and group.
 result<void> open_milter_socket(const std::string& spec, uid_t owner, gid_t group, mode_t mode);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

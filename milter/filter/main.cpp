@@ -5,5 +5,5 @@
 
 int main(int argc, char** argv)
 {
-    return uun::milter::run_milter(argc, argv);
+    return uun::filter::run_milter(argc, argv);
 }

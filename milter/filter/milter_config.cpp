@@ -7,7 +7,7 @@
 #include "lib/util/config.hpp"
 #include "lib/proto/uun_header.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -161,4 +161,4 @@ result<milter_config> load_milter_config(const std::string& path)
     return read_config(*doc);
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

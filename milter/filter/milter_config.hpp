@@ -14,7 +14,7 @@
 #include "lib/util/config.hpp"
 #include "lib/util/result.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 inline constexpr std::string_view default_socket = "unix:/var/spool/postfix/uun/milter.sock";
 inline constexpr std::uint64_t default_replay_cache_entries = 100000;
@@ -51,4 +51,4 @@ result<milter_config> load_milter_config(const std::string& path);
 // "unix:/path" gives "/path"; anything else gives "".
 std::string unix_socket_path(std::string_view socket);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -13,7 +13,7 @@
 #include "lib/util/log.hpp"
 #include "milter/filter/negotiate.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -195,4 +195,4 @@ result<void> register_filter(bool wants_body, milter_transport transport)
     return {};
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -8,7 +8,7 @@
 #include "milter/filter/negotiate.hpp"
 #include "milter/filter/session.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 // smfi_register with our callbacks; before smfi_opensocket. transport: the
 // kind of socket the MTA connects to (negotiate.hpp).
@@ -18,4 +18,4 @@ result<void> register_filter(bool wants_body, milter_transport transport);
 // left alone until it returns.
 void set_filter_context(const filter_context* context);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -23,7 +23,7 @@
 #include "milter/filter/privileges.hpp"
 #include "uun_build_config.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -201,4 +201,4 @@ int run_milter(int argc, char** argv)
     return serve(fatal, *keys, *who);
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

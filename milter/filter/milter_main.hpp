@@ -4,8 +4,8 @@
 // is logged (and printed when started from a terminal) with its reason.
 #pragma once
 
-namespace uun::milter {
+namespace uun::filter {
 
 int run_milter(int argc, char** argv);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -5,7 +5,7 @@
 
 #include <string_view>
 
-namespace uun::milter {
+namespace uun::filter {
 
 // The answer to one milter callback; milter_glue maps it to SMFIS_*.
 enum class step { next, accept, discard, reject, tempfail, skip };
@@ -21,4 +21,4 @@ public:
     virtual void set_reply(const char* rcode, const char* xcode, const char* text) = 0;
 };
 
-}  // namespace uun::milter
+}  // namespace uun::filter

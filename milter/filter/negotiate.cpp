@@ -3,7 +3,7 @@
 
 #include <libmilter/mfapi.h>
 
-namespace uun::milter {
+namespace uun::filter {
 
 milter_transport transport_of(std::string_view socket_spec)
 {
@@ -29,4 +29,4 @@ negotiation negotiate(unsigned long offered_actions, unsigned long offered_steps
     return n;
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -10,7 +10,7 @@
 
 #include <string_view>
 
-namespace uun::milter {
+namespace uun::filter {
 
 enum class milter_transport { unix_socket, tcp };
 
@@ -28,4 +28,4 @@ struct negotiation {
 negotiation negotiate(unsigned long offered_actions, unsigned long offered_steps, bool wants_body,
                       milter_transport transport);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

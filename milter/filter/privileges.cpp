@@ -10,7 +10,7 @@
 #include <cstring>
 #include <vector>
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -79,4 +79,4 @@ result<void> drop_privileges(const identity& who)
     return {};
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

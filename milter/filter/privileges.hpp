@@ -10,7 +10,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 struct identity {
     std::string user;
@@ -28,4 +28,4 @@ result<gid_t> resolve_group(const std::string& name);
 // Becomes `who` for good and checks that root cannot be regained.
 result<void> drop_privileges(const identity& who);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

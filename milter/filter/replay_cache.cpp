@@ -6,7 +6,7 @@
 
 #include <algorithm>
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -125,4 +125,4 @@ result<admission> replay_cache::admit_locked(std::string_view nonce, std::int64_
     return admission::fresh;
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

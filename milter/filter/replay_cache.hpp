@@ -15,7 +15,7 @@
 #include "lib/util/result.hpp"
 #include "lib/util/sqlite.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 enum class admission { fresh, replayed };
 
@@ -49,4 +49,4 @@ private:
     mutable std::mutex mutex_;
 };
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -7,7 +7,7 @@
 #include "lib/proto/uun_header.hpp"
 #include "milter/filter/claim_sources.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 namespace {
 
@@ -219,4 +219,4 @@ step session::decide(mta_link& mta, const claim& c)
     return step::discard;
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

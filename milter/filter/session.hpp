@@ -17,7 +17,7 @@
 #include "milter/filter/replay_cache.hpp"
 #include "milter/filter/trigger_spool.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 // What every session shares; all of it outlives the sessions.
 struct filter_context {
@@ -74,4 +74,4 @@ std::string safe_queue_id(const char* raw);
 // SMTP reply text: printable ASCII, '%' doubled for smfi_setreply, bounded.
 std::string safe_reply_text(std::string_view text);
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -5,7 +5,7 @@
 #include "lib/proto/trigger_name.hpp"
 #include "lib/util/file_util.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 std::string trigger_content(const trigger& t)
 {
@@ -27,4 +27,4 @@ result<std::string> trigger_spool::write(const trigger& t) const
     return name;
 }
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -11,7 +11,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::milter {
+namespace uun::filter {
 
 struct trigger {
     std::uint64_t seq = 0;
@@ -36,4 +36,4 @@ private:
     std::string directory_;
 };
 
-}  // namespace uun::milter
+}  // namespace uun::filter

@@ -7,7 +7,7 @@
 
 #include "lib/util/log.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace {
 
@@ -44,7 +44,7 @@ route route_of(std::string_view target)
     return route::other;
 }
 
-api::api(store& entries_and_registry, payload_dir payloads, api_settings settings, metrics& counters,
+api::api(store::store& entries_and_registry, store::payload_dir payloads, api_settings settings, metrics& counters,
          const clock& time)
     : store_(entries_and_registry), payloads_(std::move(payloads)), settings_(std::move(settings)),
       metrics_(counters), clock_(time)
@@ -109,4 +109,4 @@ http_reply api::store_failure(std::string_view what, const error& e)
     return error_reply(http::status::internal_server_error, "the update store is unavailable; try again later");
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -19,7 +19,7 @@
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 struct api_settings {
     std::size_t max_body = 16 * 1024;
@@ -34,7 +34,7 @@ route route_of(std::string_view target);
 
 class api {
 public:
-    api(store& entries_and_registry, payload_dir payloads, api_settings settings, metrics& counters,
+    api(store::store& entries_and_registry, store::payload_dir payloads, api_settings settings, metrics& counters,
         const clock& time);
 
     // The answer's status is counted in the metrics. The session sets the
@@ -53,11 +53,11 @@ private:
     http_reply status_page();
     http_reply store_failure(std::string_view what, const error& e);
 
-    store& store_;
-    payload_dir payloads_;
+    store::store& store_;
+    store::payload_dir payloads_;
     api_settings settings_;
     metrics& metrics_;
     const clock& clock_;
 };
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -7,7 +7,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace {
 
@@ -100,4 +100,4 @@ std::string content_range(const range_choice& choice, std::uint64_t size)
     return cat("bytes ", choice.first, "-", choice.first + choice.length - 1, "/", size);
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace uun::server {
+namespace uun::daemon {
 
 enum class range_kind { whole, partial, unsatisfiable };
 
@@ -26,4 +26,4 @@ range_choice choose_byte_range(std::string_view header, std::uint64_t size);
 // "bytes 0-99/1000" for a partial answer, "bytes */1000" for a 416.
 std::string content_range(const range_choice& choice, std::uint64_t size);
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -3,7 +3,7 @@
 // address nobody we trust vouches beyond is the client.
 #include "server/daemon/client_address.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace ip = boost::asio::ip;
 
@@ -78,4 +78,4 @@ result<std::string> choose_client_address(const ip::address& peer, std::string_v
     return client.to_string();
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -13,7 +13,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 // ::ffff:192.0.2.1 becomes 192.0.2.1; everything else stays as it is.
 boost::asio::ip::address unmap_address(const boost::asio::ip::address& address);
@@ -42,4 +42,4 @@ inline constexpr std::size_t max_forwarded_for_bytes = 2048;
 result<std::string> choose_client_address(const boost::asio::ip::address& peer, std::string_view forwarded_for,
                                           const trusted_proxies& proxies);
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -7,7 +7,7 @@
 
 #include "lib/util/config_print.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace po = boost::program_options;
 
@@ -60,4 +60,4 @@ std::string usage()
     return out.str();
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -9,7 +9,7 @@
 #include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 // The same directory as uun-publish, uun-milter and uun-updater: meson's sysconfdir.
 inline constexpr const char* default_server_config = UUN_SYSCONFDIR "/server.yaml";
@@ -27,4 +27,4 @@ struct command_line {
 result<command_line> parse_command_line(const std::vector<std::string>& args);
 std::string usage();
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -13,11 +13,11 @@
 #include "server/daemon/registry_sweep.hpp"
 #include "uun_build_config.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace net = boost::asio;
 
-result<std::unique_ptr<http_server>> http_server::prepare(const server_config& config)
+result<std::unique_ptr<http_server>> http_server::prepare(const settings::server_config& config)
 {
     auto tls = make_tls_context(config.tls);
     if (!tls)
@@ -34,7 +34,7 @@ result<std::unique_ptr<http_server>> http_server::prepare(const server_config& c
     return server;
 }
 
-http_server::http_server(const server_config& config, tls_context_ptr tls)
+http_server::http_server(const settings::server_config& config, tls_context_ptr tls)
     : config_(config), tls_(std::move(tls)),
       listener_env_(std::make_unique<listener_env>(listener_env{tls_, nullptr, config.limits.max_connections})),
       io_(static_cast<int>(worker_count())), signals_(io_, SIGTERM, SIGINT, SIGHUP), sweep_timer_(io_),
@@ -61,7 +61,7 @@ unsigned http_server::worker_count() const
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-int http_server::run(store& entries_and_registry, const clock& time, const std::function<void()>& ready)
+int http_server::run(store::store& entries_and_registry, const clock& time, const std::function<void()>& ready)
 {
     store_ = &entries_and_registry;
     clock_ = &time;
@@ -76,8 +76,8 @@ int http_server::run(store& entries_and_registry, const clock& time, const std::
     settings.max_entries = static_cast<std::size_t>(config_.poll.max_entries);
     settings.proxies = std::move(*proxies);
     settings.debug = config_.log.debug;
-    api_ = std::make_unique<api>(entries_and_registry, payload_dir(config_.store.payload_dir), std::move(settings),
-                                 metrics_, time);
+    api_ = std::make_unique<api>(entries_and_registry, store::payload_dir(config_.store.payload_dir),
+                                 std::move(settings), metrics_, time);
     session_limits limits;
     limits.request_timeout = config_.limits.request_timeout;
     limits.idle_timeout = config_.limits.idle_timeout;
@@ -202,4 +202,4 @@ void http_server::schedule_sweep(std::chrono::seconds after)
     });
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -14,30 +14,30 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "lib/util/clock.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/daemon/api.hpp"
 #include "server/daemon/listener.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/session.hpp"
 #include "server/daemon/tls_context.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 class http_server {
 public:
     // Loads the certificate and binds every listen address; nothing runs yet,
     // so the caller may still fork.
-    static result<std::unique_ptr<http_server>> prepare(const server_config& config);
+    static result<std::unique_ptr<http_server>> prepare(const settings::server_config& config);
 
     // Serves until SIGTERM or SIGINT, then stops cleanly; `ready` is called
     // once everything listens. Returns the exit status.
-    int run(store& entries_and_registry, const clock& time, const std::function<void()>& ready);
+    int run(store::store& entries_and_registry, const clock& time, const std::function<void()>& ready);
 
     // Around fork(): the child gets its own epoll instance and signal pipe.
     void before_fork();
     void after_fork_in_child();
 
-    http_server(const server_config& config, tls_context_ptr tls);
+    http_server(const settings::server_config& config, tls_context_ptr tls);
     ~http_server();
     http_server(const http_server&) = delete;
     http_server& operator=(const http_server&) = delete;
@@ -51,13 +51,13 @@ private:
     void schedule_sweep(std::chrono::seconds after);
     unsigned worker_count() const;
 
-    const server_config config_;
+    const settings::server_config config_;
     metrics metrics_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> running_{false};
     connection_set connections_;
     tls_holder tls_;
-    store* store_ = nullptr;
+    store::store* store_ = nullptr;
     const clock* clock_ = nullptr;
     std::unique_ptr<api> api_;
     std::unique_ptr<session_env> session_env_;
@@ -71,4 +71,4 @@ private:
     boost::asio::steady_timer deadline_;
 };
 
-}  // namespace uun::server
+}  // namespace uun::daemon

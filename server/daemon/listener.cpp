@@ -7,7 +7,7 @@
 #include "lib/util/log.hpp"
 #include "server/daemon/client_address.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
@@ -137,4 +137,4 @@ void listener::on_accept(boost::beast::error_code ec, tcp::socket socket)
     accept();
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

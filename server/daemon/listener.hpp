@@ -17,7 +17,7 @@
 #include "lib/util/result.hpp"
 #include "server/daemon/session.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 // "0.0.0.0:8443" or "[::]:8443", as server.yaml writes it.
 result<boost::asio::ip::tcp::endpoint> parse_listen_address(const std::string& text);
@@ -56,4 +56,4 @@ private:
 // Connections allowed above max_connections only to be told 503.
 std::int64_t overflow_ceiling(std::int64_t max_connections);
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -4,5 +4,5 @@
 
 int main(int argc, char** argv)
 {
-    return uun::server::server_main(argc, argv);
+    return uun::daemon::server_main(argc, argv);
 }

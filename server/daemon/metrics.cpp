@@ -3,7 +3,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace {
 
@@ -121,4 +121,4 @@ std::string format_metrics(const metrics_snapshot& s)
     return out;
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

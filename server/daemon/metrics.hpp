@@ -12,7 +12,7 @@
 
 #include "lib/proto/poll_messages.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 enum class route { poll, payload, report, metrics, status, healthz, other };
 inline constexpr std::size_t route_count = 7;
@@ -82,4 +82,4 @@ private:
 
 std::string format_metrics(const metrics_snapshot& s);
 
-}  // namespace uun::server
+}  // namespace uun::daemon

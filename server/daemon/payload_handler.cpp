@@ -13,7 +13,7 @@
 #include "lib/util/log.hpp"
 #include "server/daemon/byte_range.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 http_reply api::payload(const http_request& request, std::string_view name)
 {
@@ -59,4 +59,4 @@ http_reply api::payload(const http_request& request, std::string_view name)
     return r;
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -7,7 +7,7 @@
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace {
 
@@ -26,9 +26,9 @@ std::string forwarded_for(const http_request& request)
     return out;
 }
 
-appliance_record record_of(proto::poll_request& p, std::string address)
+store::appliance_record record_of(proto::poll_request& p, std::string address)
 {
-    appliance_record a;
+    store::appliance_record a;
     a.id = std::move(p.id);
     a.address = std::move(address);
     a.notify_recipient = std::move(p.notify_recipient);
@@ -41,7 +41,7 @@ appliance_record record_of(proto::poll_request& p, std::string address)
     return a;
 }
 
-std::string poll_answer(const entry_batch& batch, std::uint64_t head_seq, std::int64_t interval, bool registered,
+std::string poll_answer(const store::entry_batch& batch, std::uint64_t head_seq, std::int64_t interval, bool registered,
                         std::int64_t now)
 {
     std::size_t size = 160;
@@ -89,13 +89,13 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
         return error_reply(http::status::bad_request, address.error().message);
     proto::poll_reason reason = parsed->reason;
     std::string token_hash = sha256_hex(parsed->token);
-    appliance_record appliance = record_of(*parsed, std::move(*address));
+    store::appliance_record appliance = record_of(*parsed, std::move(*address));
     std::int64_t now = clock_.now();
 
     auto exchanged = store_.exchange_poll(appliance, token_hash, now, settings_.max_entries);
     if (!exchanged)
         return store_failure("poll transaction", exchanged.error());
-    bool registered = exchanged->registered == registration::recorded;
+    bool registered = exchanged->registered == store::registration::recorded;
     const auto& batch = exchanged->batch;
 
     metrics_.count_poll(reason);
@@ -123,4 +123,4 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     return json_reply(http::status::ok, poll_answer(batch, exchanged->head_seq, settings_.poll_interval.count(), registered, now));
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

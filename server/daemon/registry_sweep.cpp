@@ -5,9 +5,9 @@
 
 #include "lib/util/units.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
-result<sweep_outcome> sweep_expired(store& registry, std::chrono::seconds expire_after, std::int64_t now)
+result<sweep_outcome> sweep_expired(store::store& registry, std::chrono::seconds expire_after, std::int64_t now)
 {
     sweep_outcome out;
     out.seen_before = now - expire_after.count();
@@ -29,4 +29,4 @@ std::string describe(const sweep_outcome& outcome, std::chrono::seconds expire_a
                " not seen for ", format_duration(expire_after), " (since ", since, ")");
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace uun::server {
+namespace uun::daemon {
 
 http_reply text_reply(http::status status, std::string_view content_type, std::string body)
 {
@@ -43,4 +43,4 @@ http_reply method_not_allowed(std::string_view allow)
     return r;
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -11,7 +11,7 @@
 
 #include "server/daemon/reply_body.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace http = boost::beast::http;
 
@@ -28,4 +28,4 @@ http_reply overload_reply(long retry_after_seconds);
 // 405 naming the methods the path accepts.
 http_reply method_not_allowed(std::string_view allow);
 
-}  // namespace uun::server
+}  // namespace uun::daemon

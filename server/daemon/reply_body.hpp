@@ -19,7 +19,7 @@
 
 #include "lib/util/unique_fd.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 struct reply_body {
     // One TLS record's worth per read: the stream encrypts it in one piece.
@@ -88,4 +88,4 @@ struct reply_body {
     };
 };
 
-}  // namespace uun::server
+}  // namespace uun::daemon

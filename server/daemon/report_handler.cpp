@@ -8,7 +8,7 @@
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 http_reply api::report(const http_request& request)
 {
@@ -33,7 +33,7 @@ http_reply api::report(const http_request& request)
     if (parsed->seq > *head)
         return error_reply(http::status::bad_request, cat("'seq' ", parsed->seq, " is past the log head ", *head));
 
-    report_record r;
+    store::report_record r;
     r.appliance_id = parsed->id;
     r.seq = parsed->seq;
     r.status = std::string(to_string(parsed->status));
@@ -50,4 +50,4 @@ http_reply api::report(const http_request& request)
     return json_reply(http::status::ok, "{\"ok\":true}");
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

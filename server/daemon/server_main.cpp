@@ -16,14 +16,14 @@
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/daemon/command_line.hpp"
 #include "server/daemon/http_server.hpp"
 #include "server/daemon/registry_sweep.hpp"
 #include "server/store/store.hpp"
 #include "uun_build_config.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace {
 
@@ -80,11 +80,11 @@ result<void> check_payload_dir(const std::string& dir)
     return {};
 }
 
-int sweep_once(const server_config& config)
+int sweep_once(const settings::server_config& config)
 {
     if (config.log.syslog)
         log::open("uun-server", log::sink::syslog, config.log.debug);
-    auto opened = open_sqlite_store(config.store.sqlite);
+    auto opened = store::open_sqlite_store(config.store.sqlite);
     if (!opened) {
         say(opened.error().message);
         return 1;
@@ -119,7 +119,7 @@ int server_main(int argc, char** argv)
         std::printf("uun-server %s\n", UUN_VERSION);
         return 0;
     }
-    auto config = load_server_config(command->config, config_purpose::daemon);
+    auto config = settings::load_server_config(command->config, settings::config_purpose::daemon);
     if (!config) {
         say(config.error().message);
         return 1;
@@ -150,11 +150,11 @@ int server_main(int argc, char** argv)
         (*server)->after_fork_in_child();
         report.detached(std::move(*detached));
     }
-    auto opened = open_sqlite_store(config->store.sqlite);
+    auto opened = store::open_sqlite_store(config->store.sqlite);
     if (!opened)
         return report.failed(opened.error().message);
     system_clock time;
     return (*server)->run(**opened, time, [&report] { report.ready(); });
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -4,8 +4,8 @@
 // when detached) and logged; the status is 1 (2 for a bad command line).
 #pragma once
 
-namespace uun::server {
+namespace uun::daemon {
 
 int server_main(int argc, char** argv);
 
-}  // namespace uun::server
+}  // namespace uun::daemon

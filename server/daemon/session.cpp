@@ -17,7 +17,7 @@
 
 #include "lib/util/log.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace beast = boost::beast;
 namespace net = boost::asio;
@@ -296,4 +296,4 @@ void session::on_shutdown(beast::error_code)
     beast::get_lowest_layer(stream_).socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -25,7 +25,7 @@
 #include "server/daemon/api.hpp"
 #include "server/daemon/tls_context.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 // The request header (request line and fields) may not be longer than this.
 inline constexpr std::uint32_t max_header_bytes = 8 * 1024;
@@ -117,4 +117,4 @@ private:
     bool inflight_ = false;
 };
 
-}  // namespace uun::server
+}  // namespace uun::daemon

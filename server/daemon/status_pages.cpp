@@ -7,7 +7,7 @@
 
 #include "lib/util/log.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace {
 
@@ -103,4 +103,4 @@ http_reply api::status_page()
     return text_reply(http::status::ok, "text/html; charset=utf-8", std::move(page));
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

@@ -9,11 +9,11 @@
 
 #include "lib/util/file_util.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 namespace ssl = boost::asio::ssl;
 
-result<tls_context_ptr> make_tls_context(const tls_config& files)
+result<tls_context_ptr> make_tls_context(const settings::tls_config& files)
 {
     auto certificate = read_file(files.certificate, max_pem_file_bytes);
     if (!certificate)
@@ -79,7 +79,7 @@ std::string describe_certificate(const ssl::context& context)
     return cat("subject ", subject, ", serial ", serial, ", valid until ", until);
 }
 
-result<tls_context_ptr> tls_holder::reload(const tls_config& files)
+result<tls_context_ptr> tls_holder::reload(const settings::tls_config& files)
 {
     auto fresh = make_tls_context(files);
     if (!fresh)
@@ -89,4 +89,4 @@ result<tls_context_ptr> tls_holder::reload(const tls_config& files)
     return fresh;
 }
 
-}  // namespace uun::server
+}  // namespace uun::daemon

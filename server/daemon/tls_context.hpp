@@ -12,15 +12,15 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "lib/util/result.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 
-namespace uun::server {
+namespace uun::daemon {
 
 inline constexpr std::uint64_t max_pem_file_bytes = 1 << 20;
 
 using tls_context_ptr = std::shared_ptr<boost::asio::ssl::context>;
 
-result<tls_context_ptr> make_tls_context(const tls_config& files);
+result<tls_context_ptr> make_tls_context(const settings::tls_config& files);
 
 // "subject CN=..., serial 0A1B..., valid until 2025-01-01 00:00:00Z", for log lines.
 std::string describe_certificate(const boost::asio::ssl::context& context);
@@ -37,11 +37,11 @@ public:
     }
 
     // Loads the files again; on failure the current context stays.
-    result<tls_context_ptr> reload(const tls_config& files);
+    result<tls_context_ptr> reload(const settings::tls_config& files);
 
 private:
     mutable std::mutex mutex_;
     tls_context_ptr current_;
 };
 
-}  // namespace uun::server
+}  // namespace uun::daemon

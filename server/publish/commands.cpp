@@ -71,14 +71,14 @@ outcome<proto::private_key> load_publisher_key(const command_env& env)
     return std::move(*key);
 }
 
-outcome<std::unique_ptr<server::store>> open_store(const command_env& env, bool must_exist)
+outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool must_exist)
 {
     const auto& path = env.config.store.sqlite;
     struct stat st {};
     if (must_exist && ::stat(path.c_str(), &st) != 0)
         return fail_with(exit_code::store, cat("store ", path, " does not exist: nothing published and no "
                                                "appliance registered yet (store.sqlite)"));
-    auto s = server::open_sqlite_store(path);
+    auto s = store::open_sqlite_store(path);
     if (!s)
         return fail_with(exit_code::store, cat("store: ", s.error().message));
     return std::move(*s);
@@ -94,7 +94,7 @@ outcome<std::unique_ptr<mail_transport>> ready_transport(const command_env& env)
 
 // Notifies targets, prints what happened, and waits when asked.
 // Entry SEQ, or why there is none: an unknown seq is the admin's input.
-outcome<server::stored_entry> existing_entry(server::store& store, std::uint64_t seq)
+outcome<store::stored_entry> existing_entry(store::store& store, std::uint64_t seq)
 {
     auto stored = store.entry(seq);
     if (!stored)
@@ -104,8 +104,8 @@ outcome<server::stored_entry> existing_entry(server::store& store, std::uint64_t
     return std::move(**stored);
 }
 
-outcome<void> notify_and_report(const proto::update_entry& entry, const std::vector<server::appliance_record>& targets,
-                                const proto::private_key& key, server::store& store, mail_transport& transport,
+outcome<void> notify_and_report(const proto::update_entry& entry, const std::vector<store::appliance_record>& targets,
+                                const proto::private_key& key, store::store& store, mail_transport& transport,
                                 const cli_options& options, const command_env& env)
 {
     if (targets.empty()) {
@@ -159,14 +159,14 @@ outcome<void> notify_and_report(const proto::update_entry& entry, const std::vec
                          " appliances installed seq ", entry.seq));
 }
 
-std::vector<server::appliance_record> not_installed(std::vector<server::appliance_record> affected,
-                                                    const std::vector<server::appliance_progress>& progress)
+std::vector<store::appliance_record> not_installed(std::vector<store::appliance_record> affected,
+                                                   const std::vector<store::appliance_progress>& progress)
 {
     std::set<std::string> installed;
     for (const auto& p : progress)
         if (p.status == "installed")
             installed.insert(p.appliance_id);
-    std::erase_if(affected, [&](const server::appliance_record& a) { return installed.contains(a.id); });
+    std::erase_if(affected, [&](const store::appliance_record& a) { return installed.contains(a.id); });
     return affected;
 }
 
@@ -201,7 +201,7 @@ outcome<void> run_publish(const cli_options& o, const command_env& env)
     auto store = open_store(env, false);
     if (!store)
         return std::unexpected(store.error());
-    server::payload_dir payloads(c.store.payload_dir);
+    store::payload_dir payloads(c.store.payload_dir);
     if (auto r = payloads.check_writable(); !r)
         return fail_with(exit_code::store, cat("store.payload_dir: ", r.error().message));
     auto payload = payloads.import(o.file, c.store.max_payload_size);

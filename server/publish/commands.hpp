@@ -9,7 +9,7 @@
 #include <ostream>
 
 #include "lib/util/clock.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/exit_code.hpp"
 #include "server/publish/mail_transport.hpp"
@@ -17,13 +17,13 @@
 namespace uun::publish {
 
 struct command_env {
-    const server::server_config& config;
+    const settings::server_config& config;
     const uun::clock& clock;
     std::ostream& out;
     std::ostream& err;
     bool tty = false;    // out is a terminal (--wait rewrites one line)
     bool audit = false;  // also log what was published and notified (syslog)
-    std::function<std::unique_ptr<mail_transport>(const server::mta_config&)> make_transport;
+    std::function<std::unique_ptr<mail_transport>(const settings::mta_config&)> make_transport;
     std::function<void()> pause;  // one second between --wait polls
 };
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "lib/util/result.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 
 namespace uun::publish {
 
@@ -51,8 +51,8 @@ std::vector<std::string> sendmail_argv(const std::vector<std::string>& base, con
                                        const std::string& recipient);
 
 // <postmap...> <map_type>:<relay_map>
-std::vector<std::string> postmap_argv(const server::mta_config& config);
+std::vector<std::string> postmap_argv(const settings::mta_config& config);
 
-std::unique_ptr<mail_transport> make_postfix_transport(const server::mta_config& config);
+std::unique_ptr<mail_transport> make_postfix_transport(const settings::mta_config& config);
 
 }  // namespace uun::publish

@@ -16,7 +16,7 @@ namespace uun::publish {
 
 namespace {
 
-std::string where(const server::notification_record& r)
+std::string where(const store::notification_record& r)
 {
     return cat(r.appliance_id, " (", r.address, ":", r.port, ")");
 }
@@ -45,7 +45,7 @@ result<notify_store_view> read_store_view(std::uint64_t seq, const notify_contex
 }
 
 // The planned UUN signed with a fresh nonce, in a mail of its own message id.
-outgoing_mail compose(const planned_uun& u, const server::publish_config& pub, const proto::private_key& key)
+outgoing_mail compose(const planned_uun& u, const settings::publish_config& pub, const proto::private_key& key)
 {
     auto claim = u.claim;
     claim.nonce = proto::new_uun_nonce();
@@ -96,7 +96,7 @@ handoff_outcome hand_off(const notify_plan& plan, const notify_context& ctx)
 }
 
 // Records every planned UUN with its result and sums them up for the operator.
-notify_report record_outcomes(notify_plan plan, const handoff_outcome& handed, server::store& store)
+notify_report record_outcomes(notify_plan plan, const handoff_outcome& handed, store::store& store)
 {
     notify_report report;
     report.targets = plan.uuns.size();
@@ -120,7 +120,7 @@ notify_report record_outcomes(notify_plan plan, const handoff_outcome& handed, s
 }  // namespace
 
 result<notify_report> notify_appliances(const proto::update_entry& entry,
-                                        const std::vector<server::appliance_record>& targets,
+                                        const std::vector<store::appliance_record>& targets,
                                         const notify_context& ctx)
 {
     std::int64_t now = ctx.clock.now();

@@ -13,7 +13,7 @@
 #include "lib/util/clock.hpp"
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/update_entry.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/publish/handoff_retry.hpp"
 #include "server/publish/mail_transport.hpp"
 #include "server/store/store.hpp"
@@ -21,9 +21,9 @@
 namespace uun::publish {
 
 struct notify_context {
-    const server::server_config& config;
+    const settings::server_config& config;
     const proto::private_key& key;
-    server::store& store;
+    store::store& store;
     mail_transport& transport;
     const uun::clock& clock;
     retry_policy retry{};
@@ -44,7 +44,7 @@ struct notify_report {
 // installed). The report says what happened to each; only a store that
 // cannot be read at all is a failure of the whole call.
 result<notify_report> notify_appliances(const proto::update_entry& entry,
-                                        const std::vector<server::appliance_record>& targets,
+                                        const std::vector<store::appliance_record>& targets,
                                         const notify_context& ctx);
 
 }  // namespace uun::publish

@@ -14,7 +14,7 @@ namespace uun::publish {
 namespace {
 
 // Why a's UUN cannot be sent, or empty; route gets its next hop.
-std::string skip_reason(const server::appliance_record& a, const std::set<std::string>& unrouted, std::string& route)
+std::string skip_reason(const store::appliance_record& a, const std::set<std::string>& unrouted, std::string& route)
 {
     if (!proto::is_valid_appliance_id(a.id))
         return "not a valid appliance id";
@@ -39,8 +39,8 @@ std::size_t notify_plan::to_send() const
     return n;
 }
 
-notify_plan plan_notification(const proto::update_entry& entry, const std::vector<server::appliance_record>& targets,
-                              const notify_store_view& store, const server::publish_config& publish, std::int64_t now)
+notify_plan plan_notification(const proto::update_entry& entry, const std::vector<store::appliance_record>& targets,
+                              const notify_store_view& store, const settings::publish_config& publish, std::int64_t now)
 {
     std::int64_t expires = now + publish.uun_lifetime.count();
     std::map<std::string, std::int64_t> fetched;

@@ -13,22 +13,22 @@
 
 #include "lib/proto/uun_header.hpp"
 #include "lib/proto/update_entry.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/store/store.hpp"
 
 namespace uun::publish {
 
 // What the store knew when the notification started: the plan's only view of it.
 struct notify_store_view {
-    std::vector<server::appliance_record> registry;    // rows not yet expired from the registry
-    std::vector<server::notification_record> live;     // unexpired UUNs of any entry: they keep their routes
-    std::vector<server::notification_record> earlier;  // this entry's earlier notifications (fetched_at)
+    std::vector<store::appliance_record> registry;    // rows not yet expired from the registry
+    std::vector<store::notification_record> live;     // unexpired UUNs of any entry: they keep their routes
+    std::vector<store::notification_record> earlier;  // this entry's earlier notifications (fetched_at)
 };
 
 // One target's UUN. record is what the store gets, whether sent or skipped;
 // its result is left to the hand-off. A skipped UUN has no route and no claim.
 struct planned_uun {
-    server::notification_record record;
+    store::notification_record record;
     std::string route;       // the next hop the relay map gives record.envelope_sender
     proto::uun_claim claim;  // what gets signed; key_id and nonce are filled in then
     std::string skip;        // set: not sent, and why (as recorded after "failed: ")
@@ -46,7 +46,7 @@ struct notify_plan {
 
 // targets: the appliances to notify; one missing from store.registry (read a
 // moment after the caller read the targets) still gets its route.
-notify_plan plan_notification(const proto::update_entry& entry, const std::vector<server::appliance_record>& targets,
-                              const notify_store_view& store, const server::publish_config& publish, std::int64_t now);
+notify_plan plan_notification(const proto::update_entry& entry, const std::vector<store::appliance_record>& targets,
+                              const notify_store_view& store, const settings::publish_config& publish, std::int64_t now);
 
 }  // namespace uun::publish

@@ -60,11 +60,11 @@ void run_parallel(std::size_t count, std::size_t threads, const Work& work)
 
 class postfix_transport final : public mail_transport {
 public:
-    explicit postfix_transport(server::mta_config config) : config_(std::move(config)) {}
+    explicit postfix_transport(settings::mta_config config) : config_(std::move(config)) {}
 
     result<void> check_ready() override
     {
-        if (config_.submit == server::submit_method::sendmail) {
+        if (config_.submit == settings::submit_method::sendmail) {
             if (auto r = require_executable("sendmail", config_.sendmail.front()); !r)
                 return r;
         } else if (auto r = probe_smtp(config_.smtp); !r) {
@@ -118,7 +118,7 @@ public:
     {
         std::vector<handoff> results(mails.size());
         auto threads = static_cast<std::size_t>(config_.parallel);
-        if (config_.submit == server::submit_method::sendmail) {
+        if (config_.submit == settings::submit_method::sendmail) {
             run_parallel(mails.size(), threads, [&](std::size_t i) {
                 results[i] = submit_sendmail(mails[i]);
             });
@@ -149,7 +149,7 @@ private:
         return {};
     }
 
-    server::mta_config config_;
+    settings::mta_config config_;
     unique_fd lock_fd_;  // held until the transport goes
 };
 
@@ -163,14 +163,14 @@ std::vector<std::string> sendmail_argv(const std::vector<std::string>& base, con
     return argv;
 }
 
-std::vector<std::string> postmap_argv(const server::mta_config& config)
+std::vector<std::string> postmap_argv(const settings::mta_config& config)
 {
     std::vector<std::string> argv = config.postmap;
     argv.push_back(config.map_type + ":" + config.relay_map);
     return argv;
 }
 
-std::unique_ptr<mail_transport> make_postfix_transport(const server::mta_config& config)
+std::unique_ptr<mail_transport> make_postfix_transport(const settings::mta_config& config)
 {
     return std::make_unique<postfix_transport>(config);
 }

@@ -11,7 +11,7 @@ std::string progress_line(std::uint64_t seq, std::size_t targets, const entry_co
                c.installed, " installed, ", c.install_failed, " failed");
 }
 
-result<wait_result> wait_for_installs(server::store& store, std::uint64_t seq, const std::set<std::string>& targets,
+result<wait_result> wait_for_installs(store::store& store, std::uint64_t seq, const std::set<std::string>& targets,
                                       std::int64_t seconds, const uun::clock& clock,
                                       const std::function<void()>& pause, std::ostream& out, bool tty)
 {
@@ -19,7 +19,7 @@ result<wait_result> wait_for_installs(server::store& store, std::uint64_t seq, c
     w.targets = targets.size();
     std::int64_t deadline = clock.now() + seconds;
     std::string last_line;
-    std::vector<server::appliance_progress> mine;
+    std::vector<store::appliance_progress> mine;
     for (;;) {
         auto rows = store.progress(seq);
         if (!rows)
@@ -47,7 +47,7 @@ result<wait_result> wait_for_installs(server::store& store, std::uint64_t seq, c
     if (tty)
         out << "\n";
 
-    std::map<std::string, const server::appliance_progress*> by_id;
+    std::map<std::string, const store::appliance_progress*> by_id;
     for (const auto& p : mine)
         by_id[p.appliance_id] = &p;
     for (const auto& id : targets) {

@@ -30,7 +30,7 @@ struct wait_result {
 // "seq 7: 3 appliances, 3 notified, 2 fetched, 1 installed, 0 failed"
 std::string progress_line(std::uint64_t seq, std::size_t targets, const entry_counts& counts);
 
-result<wait_result> wait_for_installs(server::store& store, std::uint64_t seq, const std::set<std::string>& targets,
+result<wait_result> wait_for_installs(store::store& store, std::uint64_t seq, const std::set<std::string>& targets,
                                       std::int64_t seconds, const uun::clock& clock,
                                       const std::function<void()>& pause, std::ostream& out, bool tty);
 

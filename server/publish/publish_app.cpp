@@ -8,7 +8,7 @@
 #include "lib/util/clock.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/commands.hpp"
 #include "uun_build_config.hpp"
@@ -30,7 +30,7 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
         out << "uun-publish " << UUN_VERSION << "\n";
         return 0;
     }
-    auto config = server::load_server_config(options->config_path, server::config_purpose::publish);
+    auto config = settings::load_server_config(options->config_path, settings::config_purpose::publish);
     if (!config) {
         err << "uun-publish: " << config.error().message << "\n";
         return to_status(exit_code::usage);

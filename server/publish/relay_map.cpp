@@ -48,8 +48,8 @@ result<std::string> next_hop(std::string_view address, int port)
     return cat("[", ip->text, "]:", port);
 }
 
-relay_map build_relay_map(const std::vector<server::appliance_record>& registry,
-                          const std::vector<server::notification_record>& live, std::string_view sender_domain)
+relay_map build_relay_map(const std::vector<store::appliance_record>& registry,
+                          const std::vector<store::notification_record>& live, std::string_view sender_domain)
 {
     relay_map out;
     // Keyed by the folded sender, as Postfix looks it up.

@@ -30,7 +30,7 @@ struct relay_map {
     std::vector<std::string> unrouted;
 };
 
-relay_map build_relay_map(const std::vector<server::appliance_record>& registry,
-                          const std::vector<server::notification_record>& live, std::string_view sender_domain);
+relay_map build_relay_map(const std::vector<store::appliance_record>& registry,
+                          const std::vector<store::notification_record>& live, std::string_view sender_domain);
 
 }  // namespace uun::publish

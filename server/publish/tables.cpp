@@ -71,8 +71,8 @@ std::string target_text(const std::vector<proto::target_selector>& target)
     return out;
 }
 
-std::string status_report(const server::stored_entry& stored, const std::vector<server::appliance_progress>& progress,
-                          const std::vector<server::notification_record>& notifications)
+std::string status_report(const store::stored_entry& stored, const std::vector<store::appliance_progress>& progress,
+                          const std::vector<store::notification_record>& notifications)
 {
     const auto& e = stored.entry;
     std::string out = cat("entry ", e.seq, " (", e.id, "): channel ", e.channel, ", ",
@@ -86,7 +86,7 @@ std::string status_report(const server::stored_entry& stored, const std::vector<
     if (progress.empty())
         return out + "no appliance has been notified or has reported for this entry\n";
 
-    std::map<std::string, const server::notification_record*> by_id;
+    std::map<std::string, const store::notification_record*> by_id;
     for (const auto& n : notifications)
         by_id[n.appliance_id] = &n;
     std::vector<std::vector<std::string>> rows;
@@ -103,7 +103,7 @@ std::string status_report(const server::stored_entry& stored, const std::vector<
     return out + format_table({"APPLIANCE", "ADDRESS", "NOTIFIED", "RESULT", "FETCHED", "STATUS", "DETAIL"}, rows);
 }
 
-entry_counts count_progress(const std::vector<server::appliance_progress>& progress)
+entry_counts count_progress(const std::vector<store::appliance_progress>& progress)
 {
     entry_counts c;
     for (const auto& p : progress) {
@@ -138,7 +138,7 @@ std::string list_report(const std::vector<listed_entry>& entries)
                         rows);
 }
 
-std::string appliances_report(const std::vector<server::appliance_record>& appliances, std::int64_t live_since)
+std::string appliances_report(const std::vector<store::appliance_record>& appliances, std::int64_t live_since)
 {
     if (appliances.empty())
         return "no appliances registered\n";

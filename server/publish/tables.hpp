@@ -20,8 +20,8 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
 std::string target_text(const std::vector<proto::target_selector>& target);
 
 // Entry facts, then one row per appliance that was notified or reported.
-std::string status_report(const server::stored_entry& entry, const std::vector<server::appliance_progress>& progress,
-                          const std::vector<server::notification_record>& notifications);
+std::string status_report(const store::stored_entry& entry, const std::vector<store::appliance_progress>& progress,
+                          const std::vector<store::notification_record>& notifications);
 
 struct entry_counts {
     std::size_t queued = 0;
@@ -30,14 +30,14 @@ struct entry_counts {
     std::size_t installed = 0;
     std::size_t install_failed = 0;
 };
-entry_counts count_progress(const std::vector<server::appliance_progress>& progress);
+entry_counts count_progress(const std::vector<store::appliance_progress>& progress);
 
 struct listed_entry {
-    server::stored_entry entry;
+    store::stored_entry entry;
     entry_counts counts;
 };
 std::string list_report(const std::vector<listed_entry>& entries);
 
-std::string appliances_report(const std::vector<server::appliance_record>& appliances, std::int64_t live_since);
+std::string appliances_report(const std::vector<store::appliance_record>& appliances, std::int64_t live_since);
 
 }  // namespace uun::publish

@@ -14,7 +14,7 @@
 #include "lib/util/random.hpp"
 #include "lib/util/unique_fd.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 std::string payload_dir::path_of(const std::string& sha256) const
 {
@@ -89,4 +89,4 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
     return info;
 }
 
-}  // namespace uun::server
+}  // namespace uun::store

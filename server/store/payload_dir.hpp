@@ -8,7 +8,7 @@
 
 #include "lib/util/result.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 struct payload_info {
     std::string sha256;
@@ -31,4 +31,4 @@ private:
     std::string dir_;
 };
 
-}  // namespace uun::server
+}  // namespace uun::store

@@ -3,7 +3,7 @@
 // what it reported; progress() joins them for --status.
 #include "server/store/sqlite_store.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 result<void> sqlite_store::record_notification(const notification_record& n)
 {
@@ -123,4 +123,4 @@ result<std::vector<notification_record>> sqlite_store::select_notifications(cons
     return out;
 }
 
-}  // namespace uun::server
+}  // namespace uun::store

@@ -3,7 +3,7 @@
 // to choose whom to notify, and swept when it goes stale.
 #include "server/store/sqlite_store.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 result<registration> sqlite_store::record_poll(const appliance_record& a, const std::string& token_hash,
                                                std::int64_t now)
@@ -166,4 +166,4 @@ result<std::vector<appliance_record>> sqlite_store::select_appliances(const std:
     return out;
 }
 
-}  // namespace uun::server
+}  // namespace uun::store

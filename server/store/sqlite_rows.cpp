@@ -2,7 +2,7 @@
 // query uses, channels kept space-padded, targets as their text form.
 #include "server/store/sqlite_store.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 // Channels are kept space-padded (" av sys ") so membership is one instr().
 std::string pack_channels(const std::vector<std::string>& channels)
@@ -96,4 +96,4 @@ notification_record read_notification(const sqlite_statement& s)
 const char* const notification_columns
     = "appliance_id, seq, notified_at, expires, address, port, envelope_sender, recipient, result, fetched_at";
 
-}  // namespace uun::server
+}  // namespace uun::store

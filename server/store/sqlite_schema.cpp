@@ -3,7 +3,7 @@
 // forward on open, never backward. Also the whole-store counts.
 #include "server/store/sqlite_store.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 namespace {
 
@@ -138,4 +138,4 @@ result<std::unique_ptr<store>> open_sqlite_store(const std::string& path)
     return std::unique_ptr<store>(std::move(s));
 }
 
-}  // namespace uun::server
+}  // namespace uun::store

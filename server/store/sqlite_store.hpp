@@ -14,7 +14,7 @@
 #include "lib/util/sqlite.hpp"
 #include "server/store/store.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 // Column lists and row readers shared by the files above (sqlite_rows.cpp).
 extern const char* const appliance_columns;
@@ -77,4 +77,4 @@ private:
     sqlite_db db_;
 };
 
-}  // namespace uun::server
+}  // namespace uun::store

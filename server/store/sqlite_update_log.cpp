@@ -3,7 +3,7 @@
 // poll reads the entries after an appliance's last_seq on its channels.
 #include "server/store/sqlite_store.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 result<stored_entry> sqlite_store::append_entry(proto::update_entry draft, const entry_signer& sign)
 {
@@ -156,4 +156,4 @@ result<stored_entry> sqlite_store::append_locked(proto::update_entry draft, cons
     return stored_entry{std::move(draft), std::move(*envelope)};
 }
 
-}  // namespace uun::server
+}  // namespace uun::store

@@ -14,7 +14,7 @@
 #include "lib/util/result.hpp"
 #include "lib/proto/update_entry.hpp"
 
-namespace uun::server {
+namespace uun::store {
 
 // One appliance as its latest poll described it.
 struct appliance_record {
@@ -144,4 +144,4 @@ public:
 // SQLite in WAL mode; the schema is created or migrated on open.
 result<std::unique_ptr<store>> open_sqlite_store(const std::string& path);
 
-}  // namespace uun::server
+}  // namespace uun::store

@@ -66,10 +66,10 @@ int add(std::map<std::string, std::string> o)
     auto key = proto::private_key::load(o["--key"]);
     if (!key)
         return die(key.error().message);
-    auto opened = server::open_sqlite_store(o["--store"]);
+    auto opened = store::open_sqlite_store(o["--store"]);
     if (!opened)
         return die(opened.error().message);
-    auto info = server::payload_dir(o["--payloads"]).import(o["--file"], max_test_payload);
+    auto info = store::payload_dir(o["--payloads"]).import(o["--file"], max_test_payload);
     if (!info)
         return die(info.error().message);
     proto::update_entry draft;

@@ -12,7 +12,7 @@
 #include "lib/util/file_util.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/proto/uun_header.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "server/store/store.hpp"
 
 using namespace uun;
@@ -54,14 +54,14 @@ std::string get(const args& a, const std::string& key, const std::string& fallba
     return it == a.end() ? fallback : it->second;
 }
 
-std::unique_ptr<server::store> open_store(const args& a)
+std::unique_ptr<store::store> open_store(const args& a)
 {
-    auto config = server::load_server_config(need(a, "config"), server::config_purpose::publish);
+    auto config = settings::load_server_config(need(a, "config"), settings::config_purpose::publish);
     if (!config) {
         std::cerr << config.error().message << "\n";
         std::exit(1);
     }
-    auto s = server::open_sqlite_store(config->store.sqlite);
+    auto s = store::open_sqlite_store(config->store.sqlite);
     if (!s) {
         std::cerr << s.error().message << "\n";
         std::exit(1);
@@ -90,7 +90,7 @@ std::vector<std::string> split(const std::string& s, char sep)
 int do_register(const args& a)
 {
     auto store = open_store(a);
-    server::appliance_record r;
+    store::appliance_record r;
     r.address = need(a, "address");
     r.notify_port = std::stoi(get(a, "port", "25"));
     r.product = get(a, "product", "mg-5000");
@@ -104,7 +104,7 @@ int do_register(const args& a)
         r.id = count == 0 ? id : id + std::to_string(i);
         r.notify_recipient = count == 0 ? recipient : cat(r.id, "+", recipient);
         auto done = store->record_poll(r, sha256_hex("token-of-" + r.id), seen);
-        if (!done || *done != server::registration::recorded) {
+        if (!done || *done != store::registration::recorded) {
             std::cerr << "cannot register " << r.id << (done ? ": token mismatch" : ": " + done.error().message)
                       << "\n";
             return 1;
@@ -117,8 +117,8 @@ int do_register(const args& a)
 int do_report(const args& a)
 {
     auto store = open_store(a);
-    server::report_record r{need(a, "id"), std::stoull(need(a, "seq")), need(a, "status"), get(a, "detail", ""),
-                            static_cast<std::int64_t>(std::time(nullptr))};
+    store::report_record r{need(a, "id"), std::stoull(need(a, "seq")), need(a, "status"), get(a, "detail", ""),
+                           static_cast<std::int64_t>(std::time(nullptr))};
     if (auto done = store->record_report(r); !done) {
         std::cerr << done.error().message << "\n";
         return 1;

@@ -5,7 +5,7 @@
 
 #include "milter/filter/claim_sources.hpp"
 
-using namespace uun::milter;
+using namespace uun::filter;
 
 TEST_CASE("the subject marker must start the Subject")
 {

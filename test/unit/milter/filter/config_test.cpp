@@ -6,7 +6,7 @@
 
 #include "milter/filter/milter_config.hpp"
 
-using namespace uun::milter;
+using namespace uun::filter;
 
 namespace {
 

@@ -6,7 +6,7 @@
 
 #include "milter/filter/negotiate.hpp"
 
-using namespace uun::milter;
+using namespace uun::filter;
 
 namespace {
 

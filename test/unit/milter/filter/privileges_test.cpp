@@ -10,7 +10,7 @@
 
 #include "milter/filter/privileges.hpp"
 
-using namespace uun::milter;
+using namespace uun::filter;
 
 TEST_CASE("root is refused as the milter user")
 {

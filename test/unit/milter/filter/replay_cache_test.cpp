@@ -13,7 +13,7 @@
 #include "test/unit/test_support.hpp"
 
 using namespace uun;
-using namespace uun::milter;
+using namespace uun::filter;
 
 namespace {
 

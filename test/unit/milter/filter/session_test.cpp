@@ -12,8 +12,8 @@
 #include "test/unit/milter/filter/session_world.hpp"
 
 using namespace uun;
-using namespace uun::milter;
-using namespace uun::milter::session_world;
+using namespace uun::filter;
+using namespace uun::filter::session_world;
 
 TEST_CASE("each kind of X-UUN header gets its decision")
 {

@@ -23,7 +23,7 @@
 #include "milter/filter/session.hpp"
 #include "test/unit/test_support.hpp"
 
-namespace uun::milter::session_world {
+namespace uun::filter::session_world {
 
 inline constexpr std::int64_t start_time = 1763900000;
 
@@ -139,4 +139,4 @@ inline std::string nonce_of(const std::string& header)
     return parsed->claim.nonce;
 }
 
-}  // namespace uun::milter::session_world
+}  // namespace uun::filter::session_world

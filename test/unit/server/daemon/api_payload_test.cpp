@@ -11,8 +11,8 @@
 #include "test/unit/server/daemon/api_world.hpp"
 
 using namespace uun;
-using namespace uun::server;
-using namespace uun::server::api_world;
+using namespace uun::daemon;
+using namespace uun::daemon::api_world;
 using json = nlohmann::json;
 
 TEST_CASE("bad requests get the status doc/protocol.md gives, with a JSON error")

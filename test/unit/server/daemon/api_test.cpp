@@ -12,8 +12,8 @@
 #include "test/unit/server/daemon/api_world.hpp"
 
 using namespace uun;
-using namespace uun::server;
-using namespace uun::server::api_world;
+using namespace uun::daemon;
+using namespace uun::daemon::api_world;
 using json = nlohmann::json;
 
 TEST_CASE("a first poll registers the appliance with its peer address and notify data")
@@ -107,7 +107,7 @@ TEST_CASE("a poll that carries notified entries marks them fetched")
     auto token = new_token();
     REQUIRE(w.request(http::verb::post, "/v1/poll", poll_body("gw-1", token, 2).dump()).result() == http::status::ok);
     for (auto seq : {e1.entry.seq, e2.entry.seq}) {
-        notification_record n;
+        store::notification_record n;
         n.appliance_id = "gw-1";
         n.seq = seq;
         n.notified_at = start_time;

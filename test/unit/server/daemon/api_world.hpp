@@ -25,7 +25,7 @@
 #include "server/daemon/api.hpp"
 #include "test/unit/test_support.hpp"
 
-namespace uun::server::api_world {
+namespace uun::daemon::api_world {
 
 namespace ip = boost::asio::ip;
 
@@ -38,7 +38,7 @@ inline std::string new_token()
 
 struct world {
     test::scratch_dir dir;
-    std::unique_ptr<store> db;
+    std::unique_ptr<store::store> db;
     proto::private_key key = *proto::private_key::generate();
     metrics counters;
     manual_clock time{start_time};
@@ -46,7 +46,7 @@ struct world {
 
     explicit world(std::vector<std::string> proxies = {})
     {
-        auto opened = open_sqlite_store(dir.file("store.db"));
+        auto opened = store::open_sqlite_store(dir.file("store.db"));
         REQUIRE(opened);
         db = std::move(*opened);
         REQUIRE(::mkdir(dir.file("payloads").c_str(), 0755) == 0);
@@ -55,16 +55,17 @@ struct world {
         settings.poll_interval = std::chrono::hours(24);
         settings.max_entries = 2;
         settings.proxies = *trusted_proxies::from_list(proxies);
-        handler = std::make_unique<api>(*db, payload_dir(dir.file("payloads")), std::move(settings), counters, time);
+        handler
+            = std::make_unique<api>(*db, store::payload_dir(dir.file("payloads")), std::move(settings), counters, time);
     }
 
     // Imports a payload and appends a signed entry for it, as uun-publish does.
-    stored_entry publish(const std::string& channel, const std::string& content, const std::string& target = "",
-                         bool urgent = false)
+    store::stored_entry publish(const std::string& channel, const std::string& content, const std::string& target = "",
+                                bool urgent = false)
     {
         auto source = dir.file("source.bin");
         REQUIRE(write_file_atomic(source, content));
-        auto info = payload_dir(dir.file("payloads")).import(source, 1 << 20);
+        auto info = store::payload_dir(dir.file("payloads")).import(source, 1 << 20);
         REQUIRE(info);
         proto::update_entry e;
         e.channel = channel;
@@ -122,4 +123,4 @@ inline std::string file_bytes(const http_reply& r)
     return out;
 }
 
-}  // namespace uun::server::api_world
+}  // namespace uun::daemon::api_world

@@ -4,7 +4,7 @@
 
 #include "server/daemon/byte_range.hpp"
 
-using namespace uun::server;
+using namespace uun::daemon;
 
 TEST_CASE("Range headers choose the whole payload, one part, or a 416")
 {

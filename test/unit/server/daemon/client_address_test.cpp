@@ -5,7 +5,7 @@
 
 #include "server/daemon/client_address.hpp"
 
-using namespace uun::server;
+using namespace uun::daemon;
 namespace ip = boost::asio::ip;
 
 TEST_CASE("IPv4-mapped IPv6 addresses are written as IPv4, others unchanged")

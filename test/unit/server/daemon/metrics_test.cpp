@@ -6,7 +6,7 @@
 
 #include "server/daemon/metrics.hpp"
 
-using namespace uun::server;
+using namespace uun::daemon;
 using uun::proto::poll_reason;
 
 namespace {

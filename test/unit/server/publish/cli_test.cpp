@@ -91,9 +91,9 @@ struct scratch_site {
 
     void register_appliance(const std::string& id)
     {
-        auto s = server::open_sqlite_store(dir.file("store.db"));
+        auto s = store::open_sqlite_store(dir.file("store.db"));
         REQUIRE(s);
-        server::appliance_record a;
+        store::appliance_record a;
         a.id = id;
         a.address = "127.0.2.11";
         a.notify_recipient = "uun@" + id + ".example";
@@ -106,7 +106,7 @@ struct scratch_site {
 
     std::uint64_t head_seq()
     {
-        auto s = server::open_sqlite_store(dir.file("store.db"));
+        auto s = store::open_sqlite_store(dir.file("store.db"));
         REQUIRE(s);
         return *(*s)->head_seq();
     }
@@ -187,7 +187,7 @@ TEST_CASE("sendmail gets -f <sender> -i -- <recipient> after its configured argu
     CHECK(sendmail_argv({"/usr/sbin/sendmail", "-C", "/etc/postfix-uun"}, "uun+gw-1@d", "uun@gw-1") ==
           std::vector<std::string>{"/usr/sbin/sendmail", "-C", "/etc/postfix-uun", "-f", "uun+gw-1@d", "-i", "--",
                                    "uun@gw-1"});
-    server::mta_config m;
+    settings::mta_config m;
     m.postmap = {"/usr/sbin/postmap", "-c", "/etc/postfix-uun"};
     m.relay_map = "/etc/postfix-uun/uun_relayhost";
     m.map_type = "lmdb";

@@ -63,9 +63,9 @@ public:
     }
 };
 
-server::server_config config()
+settings::server_config config()
 {
-    server::server_config c;
+    settings::server_config c;
     c.publish.channels = {"av"};
     c.publish.from = "uun@vendor.example";
     c.publish.sender_domain = "uun.vendor.example";
@@ -74,9 +74,9 @@ server::server_config config()
     return c;
 }
 
-server::appliance_record appliance(const std::string& id, const std::string& address, std::string recipient = "")
+store::appliance_record appliance(const std::string& id, const std::string& address, std::string recipient = "")
 {
-    server::appliance_record a;
+    store::appliance_record a;
     a.id = id;
     a.address = address;
     a.notify_port = 25;
@@ -90,9 +90,9 @@ server::appliance_record appliance(const std::string& id, const std::string& add
 
 struct world {
     test::scratch_dir dir;
-    std::unique_ptr<server::store> store;
+    std::unique_ptr<store::store> store;
     proto::private_key key = *proto::private_key::generate();
-    server::server_config cfg = config();
+    settings::server_config cfg = config();
     manual_clock clock{t0};
     fake_transport mta;
     proto::update_entry entry;
@@ -100,7 +100,7 @@ struct world {
 
     world()
     {
-        auto s = server::open_sqlite_store(dir.file("store.db"));
+        auto s = store::open_sqlite_store(dir.file("store.db"));
         REQUIRE(s);
         store = std::move(*s);
         proto::update_entry draft;
@@ -117,13 +117,13 @@ struct world {
         entry = stored->entry;
     }
 
-    void register_appliance(const server::appliance_record& a, std::int64_t at)
+    void register_appliance(const store::appliance_record& a, std::int64_t at)
     {
         REQUIRE(store->record_poll(a, "hash-" + a.id, at));
     }
 
     // An appliance in the registry, as its poll at t0 left it.
-    server::appliance_record registered(const std::string& id, const std::string& address)
+    store::appliance_record registered(const std::string& id, const std::string& address)
     {
         auto a = appliance(id, address);
         register_appliance(a, t0);
@@ -131,12 +131,12 @@ struct world {
     }
 
     // The appliance's poll fetches the entries after its last_seq.
-    void poll(const server::appliance_record& a, std::int64_t at)
+    void poll(const store::appliance_record& a, std::int64_t at)
     {
         REQUIRE(store->exchange_poll(a, "hash-" + a.id, at, 64));
     }
 
-    notify_report notify(const std::vector<server::appliance_record>& targets)
+    notify_report notify(const std::vector<store::appliance_record>& targets)
     {
         notify_context ctx{cfg, key, *store, mta, clock};
         ctx.pause = [this](std::chrono::milliseconds p) { pauses.push_back(p); };
@@ -145,11 +145,11 @@ struct world {
         return *r;
     }
 
-    std::map<std::string, server::notification_record> recorded()
+    std::map<std::string, store::notification_record> recorded()
     {
         auto rows = store->notifications(entry.seq);
         REQUIRE(rows);
-        std::map<std::string, server::notification_record> out;
+        std::map<std::string, store::notification_record> out;
         for (auto& n : *rows)
             out[n.appliance_id] = n;
         return out;
@@ -277,7 +277,7 @@ TEST_CASE("a deferred hand-off is tried again after a pause and then counts as q
 TEST_CASE("retry pauses double up to the pass limit; what is still deferred then fails with its tries")
 {
     world w;
-    std::vector<server::appliance_record> targets;
+    std::vector<store::appliance_record> targets;
     for (int i = 1; i <= 5; ++i) {
         targets.push_back(appliance(cat("gw-", i), cat("192.0.2.", 10 + i)));
         w.register_appliance(targets.back(), t0);

@@ -17,9 +17,9 @@ namespace {
 
 constexpr std::int64_t now = 1763900000;
 
-server::publish_config publish_section()
+settings::publish_config publish_section()
 {
-    server::publish_config p;
+    settings::publish_config p;
     p.channels = {"av"};
     p.from = "uun@vendor.example";
     p.sender_domain = "uun.vendor.example";
@@ -37,10 +37,10 @@ proto::update_entry an_entry()
     return e;
 }
 
-server::appliance_record appliance(const std::string& id, const std::string& address, int port = 25,
+store::appliance_record appliance(const std::string& id, const std::string& address, int port = 25,
                                    std::string recipient = "")
 {
-    server::appliance_record a;
+    store::appliance_record a;
     a.id = id;
     a.address = address;
     a.notify_port = port;
@@ -54,7 +54,7 @@ TEST_CASE("each target is planned a UUN to its recipient through its own route, 
 {
     struct rowt {
         const char* label;
-        server::appliance_record target;
+        store::appliance_record target;
         std::string want_route;  // "" = skipped
         std::string want_skip;
     };
@@ -69,7 +69,7 @@ TEST_CASE("each target is planned a UUN to its recipient through its own route, 
         {"case-only clash with gw-1", appliance("GW-1", "192.0.2.17"), "",
          "no route in the relay map (see the warnings above)"},
     };
-    std::vector<server::appliance_record> targets;
+    std::vector<store::appliance_record> targets;
     for (const auto& r : rows)
         targets.push_back(r.target);
     notify_store_view store;
@@ -120,9 +120,9 @@ TEST_CASE("the plan keeps the routes of live UUNs and when each target fetched t
     notify_store_view store;
     auto fresh = appliance("gw-new", "192.0.2.51");
     store.registry = {fresh};
-    server::notification_record old_uun{"gw-old", 6, now - 600, now + 3000, "192.0.2.50", 25,
+    store::notification_record old_uun{"gw-old", 6, now - 600, now + 3000, "192.0.2.50", 25,
                                         "uun+gw-old@uun.vendor.example", "uun@gw-old.example", "queued", 0};
-    server::notification_record earlier{"gw-new", 7, now - 900, now + 2700, "192.0.2.51", 25,
+    store::notification_record earlier{"gw-new", 7, now - 900, now + 2700, "192.0.2.51", 25,
                                         "uun+gw-new@uun.vendor.example", "uun@gw-new.example", "queued", now - 870};
     store.live = {old_uun, earlier};
     store.earlier = {earlier};

@@ -12,9 +12,9 @@ using namespace uun::publish;
 
 namespace {
 
-server::appliance_record row(const std::string& id, const std::string& address, int port = 25)
+store::appliance_record row(const std::string& id, const std::string& address, int port = 25)
 {
-    server::appliance_record a;
+    store::appliance_record a;
     a.id = id;
     a.address = address;
     a.notify_port = port;
@@ -22,9 +22,9 @@ server::appliance_record row(const std::string& id, const std::string& address, 
     return a;
 }
 
-server::notification_record queued(const std::string& id, const std::string& address, int port, std::int64_t at)
+store::notification_record queued(const std::string& id, const std::string& address, int port, std::int64_t at)
 {
-    server::notification_record n;
+    store::notification_record n;
     n.appliance_id = id;
     n.seq = 1;
     n.notified_at = at;
@@ -81,9 +81,9 @@ TEST_CASE("next hops pin the recorded address and port, IPv6 in Postfix's [ipv6:
 
 TEST_CASE("the relay map is every registry row plus live notifications, sorted, one line per sender")
 {
-    std::vector<server::appliance_record> registry = {row("gw-2", "192.0.2.2"), row("gw-1", "2001:db8::1", 2525),
-                                                      row("gw-3", "192.0.2.3")};
-    std::vector<server::notification_record> live = {
+    std::vector<store::appliance_record> registry = {row("gw-2", "192.0.2.2"), row("gw-1", "2001:db8::1", 2525),
+                                                     row("gw-3", "192.0.2.3")};
+    std::vector<store::notification_record> live = {
         queued("gw-9", "192.0.2.9", 25, 100),   // row expired, mail may still be queued: keeps its route
         queued("gw-2", "198.51.100.2", 25, 50),  // the registry row is newer: it wins
         queued("gw-8", "192.0.2.80", 25, 100),
@@ -103,10 +103,10 @@ TEST_CASE("the relay map is every registry row plus live notifications, sorted, 
 
 TEST_CASE("rows that cannot be routed are left out and named")
 {
-    std::vector<server::appliance_record> registry = {row("gw-1", "not-an-ip"), row("gw-2", "192.0.2.2", 0),
-                                                      row("bad id", "192.0.2.3"), row("GW-4", "192.0.2.4"),
-                                                      row("gw-4", "192.0.2.44"), row("gw-5", "192.0.2.5")};
-    std::vector<server::notification_record> live = {queued("gw-6", "nowhere", 25, 10)};
+    std::vector<store::appliance_record> registry = {row("gw-1", "not-an-ip"), row("gw-2", "192.0.2.2", 0),
+                                                     row("bad id", "192.0.2.3"), row("GW-4", "192.0.2.4"),
+                                                     row("gw-4", "192.0.2.44"), row("gw-5", "192.0.2.5")};
+    std::vector<store::notification_record> live = {queued("gw-6", "nowhere", 25, 10)};
     auto m = build_relay_map(registry, live, "uun.vendor.example");
     // Postfix folds lookup keys: GW-4 and gw-4 would share one; the first keeps it.
     CHECK(lines(m) == "uun+gw-4@uun.vendor.example [192.0.2.4]:25\n"

@@ -24,7 +24,7 @@ TEST_CASE("tables pad each column to its widest cell and leave no trailing blank
 
 TEST_CASE("--status shows the entry, then each appliance with address, times, result and report")
 {
-    server::stored_entry e;
+    store::stored_entry e;
     e.entry.seq = 3;
     e.entry.id = "av-3";
     e.entry.channel = "av";
@@ -34,11 +34,11 @@ TEST_CASE("--status shows the entry, then each appliance with address, times, re
     e.entry.urgent = true;
     e.entry.published = 1763900000;
     e.entry.target = *proto::parse_target_list("product=mg-5000");
-    std::vector<server::appliance_progress> progress = {
+    std::vector<store::appliance_progress> progress = {
         {"gw-1", "192.0.2.11", 1763900001, "queued", 1763900010, "installed", "", 1763900020},
         {"gw-2", "2001:db8::2", 1763900001, "failed: sendmail exited 75: x", 0, "", "", 0},
     };
-    std::vector<server::notification_record> notes = {
+    std::vector<store::notification_record> notes = {
         {"gw-1", 3, 1763900001, 1763903601, "192.0.2.11", 25, "uun+gw-1@d", "uun@gw-1", "queued", 1763900010},
         {"gw-2", 3, 1763900001, 1763903601, "2001:db8::2", 2525, "uun+gw-2@d", "uun@gw-2", "failed: x", 0},
     };
@@ -58,7 +58,7 @@ TEST_CASE("--status shows the entry, then each appliance with address, times, re
 
 TEST_CASE("--list counts each entry's notifications and reports; --appliances marks expired rows")
 {
-    std::vector<server::appliance_progress> progress = {
+    std::vector<store::appliance_progress> progress = {
         {"a", "", 1, "queued", 2, "installed", "", 3},
         {"b", "", 1, "queued", 0, "failed", "no space", 3},
         {"c", "", 1, "failed: x", 0, "", "", 0},
@@ -71,7 +71,7 @@ TEST_CASE("--list counts each entry's notifications and reports; --appliances ma
     CHECK(c.installed == 2);
     CHECK(c.install_failed == 1);
 
-    server::stored_entry e;
+    store::stored_entry e;
     e.entry.seq = 12;
     e.entry.id = "sys-12";
     e.entry.channel = "sys";
@@ -83,7 +83,7 @@ TEST_CASE("--list counts each entry's notifications and reports; --appliances ma
                     "          1               fw.bin\n") != std::string::npos);
     CHECK(list_report({}) == "no entries published yet\n");
 
-    server::appliance_record live, old;
+    store::appliance_record live, old;
     live.id = "gw-1";
     live.address = "192.0.2.1";
     live.notify_recipient = "uun@gw-1";

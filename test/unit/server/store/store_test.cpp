@@ -11,11 +11,18 @@
 #include "test/unit/test_support.hpp"
 
 using namespace uun;
-using namespace uun::server;
+// Not `using namespace uun::store`: its class `store` would make the name
+// `store` ambiguous with the namespace.
+using store::appliance_record;
+using store::entry_batch;
+using store::notification_record;
+using store::open_sqlite_store;
+using store::payload_dir;
+using store::registration;
 
 namespace {
 
-std::unique_ptr<store> open_in(const test::scratch_dir& dir)
+std::unique_ptr<store::store> open_in(const test::scratch_dir& dir)
 {
     auto s = open_sqlite_store(dir.file("store.db"));
     REQUIRE(s);
@@ -35,7 +42,7 @@ proto::update_entry draft(const std::string& channel, const std::string& target 
     return e;
 }
 
-store::entry_signer fake_signer()
+store::store::entry_signer fake_signer()
 {
     return [](const proto::update_entry& e) -> result<std::string> { return cat("{\"seq\":", e.seq, "}"); };
 }

@@ -11,7 +11,7 @@
 #include "lib/util/config.hpp"
 #include "lib/util/result.hpp"
 
-namespace uun::server {
+namespace uun::settings {
 
 struct tls_config {
     std::string certificate;  // PEM chain
@@ -92,4 +92,4 @@ enum class config_purpose { daemon, publish };
 
 result<server_config> load_server_config(const std::string& path, config_purpose purpose);
 
-}  // namespace uun::server
+}  // namespace uun::settings

@@ -3,11 +3,11 @@
 #include <doctest/doctest.h>
 
 #include "lib/util/file_util.hpp"
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 #include "test/unit/test_support.hpp"
 
 using namespace uun;
-using namespace uun::server;
+using namespace uun::settings;
 
 TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
 {

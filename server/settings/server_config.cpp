@@ -1,6 +1,6 @@
 // server.yaml loading and validation (see header). Every problem is
 // collected and reported at once with file, line and key.
-#include "server/config/server_config.hpp"
+#include "server/settings/server_config.hpp"
 
 #include "lib/util/address.hpp"
 
@@ -11,7 +11,7 @@
 #include "lib/util/config.hpp"
 #include "lib/proto/uun_header.hpp"
 
-namespace uun::server {
+namespace uun::settings {
 
 namespace {
 
@@ -214,4 +214,4 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     return c;
 }
 
-}  // namespace uun::server
+}  // namespace uun::settings
