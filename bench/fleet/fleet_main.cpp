@@ -8,6 +8,15 @@
 // Events go to --events as "<unix ms> <event> <index>"; a summary goes to
 // stdout at SIGTERM. Exit 2 on a bad command line, 1 on a set-up failure,
 // with the reason on stderr. The set-up itself is in fleet_setup.cpp.
+#include "bench/fleet/fleet_setup.hpp"
+#include "bench/fleet/smtp_fleet.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/proto/uun_header.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/log.hpp"
+#include "milter/updater/curl_transport.hpp"
+#include "milter/updater/poll_cycle.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -20,15 +29,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include "bench/fleet/fleet_setup.hpp"
-#include "bench/fleet/smtp_fleet.hpp"
-#include "lib/util/clock.hpp"
-#include "lib/proto/keyring.hpp"
-#include "lib/util/log.hpp"
-#include "lib/proto/uun_header.hpp"
-#include "milter/updater/curl_transport.hpp"
-#include "milter/updater/poll_cycle.hpp"
 
 using namespace uun;
 

@@ -2,8 +2,7 @@
 // checks, addresses, the descriptor limit and the appliances' worlds.
 #include "bench/fleet/fleet_setup.hpp"
 
-#include <arpa/inet.h>
-#include <sys/stat.h>
+#include "lib/util/address.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -11,7 +10,8 @@
 #include <string_view>
 #include <utility>
 
-#include "lib/util/address.hpp"
+#include <arpa/inet.h>
+#include <sys/stat.h>
 
 namespace uun::bench {
 

@@ -5,8 +5,9 @@
 // state store and token). A failure is a value whose message says what to fix.
 #pragma once
 
-#include <netinet/in.h>
-#include <sys/resource.h>
+#include "lib/util/result.hpp"
+#include "milter/updater/state_store.hpp"
+#include "milter/updater/updater_config.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -15,9 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "lib/util/result.hpp"
-#include "milter/updater/state_store.hpp"
-#include "milter/updater/updater_config.hpp"
+#include <netinet/in.h>
+#include <sys/resource.h>
 
 namespace uun::bench {
 

@@ -2,16 +2,16 @@
 // connection, or the listener index with the top bit set.
 #include "bench/fleet/smtp_fleet.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-#include <utility>
 
 namespace uun::bench {
 

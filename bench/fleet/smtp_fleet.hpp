@@ -5,6 +5,9 @@
 // throws out of the loop. Called by fleet_main.cpp.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -12,9 +15,6 @@
 #include <vector>
 
 #include <netinet/in.h>
-
-#include "lib/util/result.hpp"
-#include "lib/util/unique_fd.hpp"
 
 namespace uun::bench {
 

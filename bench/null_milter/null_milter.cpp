@@ -8,14 +8,15 @@
 // --clear-steps HEX leaves those SMFIP_* bits out; --no-symlist asks for no
 // macro list. Usage: bench-null-milter [options] unix:/path | inet:PORT@ADDR;
 // runs in the foreground until SIGTERM; exits 1 when libmilter refuses the socket.
+#include "milter/filter/negotiate.hpp"
+
 #include <libmilter/mfapi.h>
-#include <getopt.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
-#include "milter/filter/negotiate.hpp"
+#include <getopt.h>
 
 namespace {
 

@@ -3,14 +3,14 @@
 // The server only stores these; only a trusted publisher key makes one valid.
 #pragma once
 
-#include <string>
-#include <string_view>
-
-#include <nlohmann/json.hpp>
-
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/util/result.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
 
 namespace uun::proto {
 

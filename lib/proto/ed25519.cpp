@@ -1,6 +1,9 @@
 // Ed25519 through OpenSSL EVP; no cryptography of our own lives here.
 #include "lib/proto/ed25519.hpp"
 
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+
 #include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -8,9 +11,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-
-#include "lib/util/digest.hpp"
-#include "lib/util/file_util.hpp"
 
 namespace uun::proto {
 

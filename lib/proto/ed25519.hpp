@@ -3,13 +3,13 @@
 // updater (public keys only). Bad files give an error naming the file.
 #pragma once
 
-#include <memory>
-#include <string>
-#include <string_view>
+#include "lib/util/result.hpp"
 
 #include <openssl/evp.h>
 
-#include "lib/util/result.hpp"
+#include <memory>
+#include <string>
+#include <string_view>
 
 namespace uun::proto {
 

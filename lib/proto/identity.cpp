@@ -2,10 +2,10 @@
 // so hostile text of any size costs one pass.
 #include "lib/proto/identity.hpp"
 
-#include <algorithm>
-
 #include "lib/util/address.hpp"
 #include "lib/util/base64.hpp"
+
+#include <algorithm>
 
 namespace uun::proto {
 

@@ -2,12 +2,12 @@
 // be trusted at once so a publisher key can be rotated without a flag day.
 #pragma once
 
+#include "lib/proto/ed25519.hpp"
+#include "lib/util/result.hpp"
+
 #include <map>
 #include <string>
 #include <vector>
-
-#include "lib/proto/ed25519.hpp"
-#include "lib/util/result.hpp"
 
 namespace uun::proto {
 

@@ -3,12 +3,12 @@
 // named as an operator reads it ("notify.port").
 #include "lib/proto/poll_messages.hpp"
 
-#include <algorithm>
-#include <set>
-
 #include "lib/proto/identity.hpp"
 #include "lib/proto/uun_header.hpp"
 #include "lib/util/json_input.hpp"
+
+#include <algorithm>
+#include <set>
 
 namespace uun::proto {
 

@@ -7,6 +7,10 @@
 // that names the field; nothing here throws.
 #pragma once
 
+#include "lib/util/result.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -15,10 +19,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "lib/util/result.hpp"
 
 namespace uun::proto {
 

@@ -2,10 +2,10 @@
 // every byte is checked before the seq is converted.
 #include "lib/proto/trigger_name.hpp"
 
+#include "lib/util/result.hpp"
+
 #include <algorithm>
 #include <charconv>
-
-#include "lib/util/result.hpp"
 
 namespace uun::proto {
 

@@ -2,13 +2,13 @@
 // entry with a missing, extra-typed or out-of-range field is refused whole.
 #include "lib/proto/update_entry.hpp"
 
+#include "lib/proto/dsse.hpp"
+#include "lib/proto/uun_header.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/json_input.hpp"
+
 #include <algorithm>
 #include <charconv>
-
-#include "lib/util/digest.hpp"
-#include "lib/proto/dsse.hpp"
-#include "lib/util/json_input.hpp"
-#include "lib/proto/uun_header.hpp"
 
 namespace uun::proto {
 

@@ -3,14 +3,14 @@
 // Callers: uun-publish (build), uun-server (select), uun-updater (check).
 #pragma once
 
+#include "lib/util/result.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "lib/util/result.hpp"
 
 namespace uun::proto {
 

@@ -3,11 +3,11 @@
 // signature has exactly one header text it can come from.
 #include "lib/proto/uun_header.hpp"
 
-#include <charconv>
-#include <map>
-
 #include "lib/util/base64.hpp"
 #include "lib/util/random.hpp"
+
+#include <charconv>
+#include <map>
 
 namespace uun::proto {
 

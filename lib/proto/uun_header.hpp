@@ -4,14 +4,14 @@
 // Callers: uun-publish (sign, format), uun-milter (check), tests.
 #pragma once
 
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/util/result.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "lib/proto/ed25519.hpp"
-#include "lib/proto/keyring.hpp"
-#include "lib/util/result.hpp"
 
 namespace uun::proto {
 

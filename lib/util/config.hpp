@@ -13,6 +13,10 @@
 // shell scripts never parse YAML themselves.
 #pragma once
 
+#include "lib/util/result.hpp"
+
+#include <yaml-cpp/yaml.h>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -22,10 +26,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
-
-#include "lib/util/result.hpp"
 
 namespace uun::config {
 

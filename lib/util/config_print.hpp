@@ -6,11 +6,11 @@
 // and uun-publish, after their config loaded.
 #pragma once
 
+#include "lib/util/config.hpp"
+
 #include <ostream>
 #include <string>
 #include <string_view>
-
-#include "lib/util/config.hpp"
 
 namespace uun::config {
 

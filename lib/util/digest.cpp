@@ -1,14 +1,14 @@
 // SHA-256 helpers; failures of OpenSSL itself are internal errors and abort.
 #include "lib/util/digest.hpp"
 
+#include "lib/util/unique_fd.hpp"
+
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
 #include <fcntl.h>
 #include <unistd.h>
-
-#include "lib/util/unique_fd.hpp"
 
 namespace uun {
 

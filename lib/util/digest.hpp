@@ -2,13 +2,13 @@
 // addresses and downloads; a file digest streams and never loads the file.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
+#include "lib/util/result.hpp"
 
 #include <openssl/evp.h>
 
-#include "lib/util/result.hpp"
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace uun {
 

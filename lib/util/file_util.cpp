@@ -1,16 +1,16 @@
 // Atomic, durable file writes and bounded reads (see header).
 #include "lib/util/file_util.hpp"
 
+#include "lib/util/digest.hpp"
+#include "lib/util/random.hpp"
+#include "lib/util/unique_fd.hpp"
+
 #include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "lib/util/digest.hpp"
-#include "lib/util/random.hpp"
-#include "lib/util/unique_fd.hpp"
 
 namespace uun {
 

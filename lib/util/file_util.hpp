@@ -3,12 +3,13 @@
 // directory, are fsynced, renamed over the target, and the directory fsynced.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
-#include "lib/util/result.hpp"
+#include <sys/types.h>
 
 namespace uun {
 

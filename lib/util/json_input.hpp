@@ -3,12 +3,12 @@
 // (request bodies), uun-updater (server answers), entry parsing.
 #pragma once
 
-#include <cstddef>
-#include <string_view>
+#include "lib/util/result.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "lib/util/result.hpp"
+#include <cstddef>
+#include <string_view>
 
 namespace uun {
 

@@ -2,12 +2,12 @@
 // so it is kept in a static.
 #include "lib/util/log.hpp"
 
-#include <syslog.h>
-
 #include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+
+#include <syslog.h>
 
 namespace uun::log {
 

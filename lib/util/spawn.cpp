@@ -5,6 +5,8 @@
 // kernels without one, waitid(WNOWAIT) is asked every no_pidfd_tick_ms.
 #include "lib/util/spawn.hpp"
 
+#include "lib/util/unique_fd.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
@@ -17,8 +19,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "lib/util/unique_fd.hpp"
 
 extern char** environ;
 

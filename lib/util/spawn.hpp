@@ -6,14 +6,14 @@
 // a non-zero exit, a signal or a timeout is a spawn_outcome.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "lib/util/result.hpp"
 
 namespace uun {
 

@@ -7,6 +7,10 @@
 // not outlive its sqlite_db.
 #pragma once
 
+#include "lib/util/result.hpp"
+
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -15,10 +19,6 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
-
-#include <sqlite3.h>
-
-#include "lib/util/result.hpp"
 
 namespace uun {
 

@@ -3,6 +3,10 @@
 // '-' and the reason; a child that dies first closes it with nothing said.
 #include "lib/util/startup.hpp"
 
+#include "lib/util/file_util.hpp"
+
+#include <systemd/sd-daemon.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -10,10 +14,7 @@
 #include <utility>
 
 #include <fcntl.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
-
-#include "lib/util/file_util.hpp"
 
 namespace uun {
 

@@ -11,11 +11,11 @@
 // dropped privileges.
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include "lib/util/result.hpp"
 #include "lib/util/unique_fd.hpp"
+
+#include <string>
+#include <string_view>
 
 namespace uun {
 

@@ -1,19 +1,20 @@
 // Listening socket set-up (see header).
 #include "milter/filter/listen_socket.hpp"
 
-#include <libmilter/mfapi.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "lib/util/file_util.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/unique_fd.hpp"
 #include "milter/filter/milter_config.hpp"
+
+#include <libmilter/mfapi.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace uun::filter {
 

@@ -4,11 +4,11 @@
 // failure is fatal there.
 #pragma once
 
-#include <sys/types.h>
+#include "lib/util/result.hpp"
 
 #include <string>
 
-#include "lib/util/result.hpp"
+#include <sys/types.h>
 
 namespace uun::filter {
 

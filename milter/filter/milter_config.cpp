@@ -2,10 +2,10 @@
 // so the rest of the milter can trust them.
 #include "milter/filter/milter_config.hpp"
 
-#include <charconv>
-
-#include "lib/util/config.hpp"
 #include "lib/proto/uun_header.hpp"
+#include "lib/util/config.hpp"
+
+#include <charconv>
 
 namespace uun::filter {
 

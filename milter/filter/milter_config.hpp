@@ -3,16 +3,16 @@
 // them are reported in one run. Called by main and the unit tests.
 #pragma once
 
-#include <sys/types.h>
+#include "lib/util/config.hpp"
+#include "lib/util/log.hpp"
+#include "lib/util/result.hpp"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "lib/util/log.hpp"
-#include "lib/util/config.hpp"
-#include "lib/util/result.hpp"
+#include <sys/types.h>
 
 namespace uun::filter {
 

@@ -3,15 +3,15 @@
 // dropped connection never leaks it.
 #include "milter/filter/milter_glue.hpp"
 
+#include "lib/util/log.hpp"
+#include "milter/filter/negotiate.hpp"
+
 #include <libmilter/mfapi.h>
 
 #include <cstdlib>
 #include <exception>
 #include <new>
 #include <string_view>
-
-#include "lib/util/log.hpp"
-#include "milter/filter/negotiate.hpp"
 
 namespace uun::filter {
 

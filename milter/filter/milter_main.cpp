@@ -2,16 +2,6 @@
 // before drop_privileges; everything that reads mail happens after it.
 #include "milter/filter/milter_main.hpp"
 
-#include <libmilter/mfapi.h>
-#include <unistd.h>
-
-#include <boost/program_options.hpp>
-
-#include <cstdio>
-#include <iostream>
-#include <optional>
-#include <string>
-
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/util/config_print.hpp"
@@ -22,6 +12,16 @@
 #include "milter/filter/milter_glue.hpp"
 #include "milter/filter/privileges.hpp"
 #include "uun_build_config.hpp"
+
+#include <boost/program_options.hpp>
+#include <libmilter/mfapi.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include <unistd.h>
 
 namespace uun::filter {
 

@@ -2,13 +2,13 @@
 // supplementary groups first, then the group, then the user, then a check.
 #include "milter/filter/privileges.hpp"
 
-#include <grp.h>
-#include <pwd.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <vector>
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace uun::filter {
 

@@ -4,16 +4,16 @@
 // answers with a tempfail, so the sender retries and nothing is lost.
 #pragma once
 
+#include "lib/util/clock.hpp"
+#include "lib/util/result.hpp"
+#include "lib/util/sqlite.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-
-#include "lib/util/clock.hpp"
-#include "lib/util/result.hpp"
-#include "lib/util/sqlite.hpp"
 
 namespace uun::filter {
 

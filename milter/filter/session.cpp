@@ -3,8 +3,8 @@
 // file I/O, no lock. Only a valid UUN takes the replay cache's lock.
 #include "milter/filter/session.hpp"
 
-#include "lib/util/log.hpp"
 #include "lib/proto/uun_header.hpp"
+#include "lib/util/log.hpp"
 #include "milter/filter/claim_sources.hpp"
 
 namespace uun::filter {

@@ -6,16 +6,16 @@
 // callback here throws for hostile input, and state is bounded by config.
 #pragma once
 
-#include <cstdint>
-#include <string>
-#include <string_view>
-
-#include "lib/util/clock.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/util/clock.hpp"
 #include "milter/filter/milter_config.hpp"
 #include "milter/filter/mta_link.hpp"
 #include "milter/filter/replay_cache.hpp"
 #include "milter/filter/trigger_spool.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace uun::filter {
 

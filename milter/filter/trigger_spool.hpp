@@ -5,11 +5,11 @@
 // a tempfail, so the sender retries.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "lib/util/result.hpp"
 
 namespace uun::filter {
 

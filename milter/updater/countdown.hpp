@@ -4,13 +4,13 @@
 // the daemon loop and --once; it cannot fail.
 #pragma once
 
+#include "lib/proto/poll_messages.hpp"
+#include "milter/updater/random_source.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string_view>
-
-#include "lib/proto/poll_messages.hpp"
-#include "milter/updater/random_source.hpp"
 
 namespace uun::updater {
 

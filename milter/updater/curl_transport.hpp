@@ -4,13 +4,13 @@
 // Created once by main.cpp; a request that fails returns why, with curl's words.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <string>
-
 #include "lib/util/result.hpp"
 #include "milter/updater/transport.hpp"
 #include "milter/updater/updater_config.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
 
 typedef void CURL;
 

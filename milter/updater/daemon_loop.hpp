@@ -4,13 +4,13 @@
 // results; once running it only logs.
 #pragma once
 
-#include <chrono>
-#include <memory>
-
 #include "lib/util/clock.hpp"
 #include "lib/util/result.hpp"
 #include "milter/updater/spool_watch.hpp"
 #include "milter/updater/updater_service.hpp"
+
+#include <chrono>
+#include <memory>
 
 namespace uun::updater {
 

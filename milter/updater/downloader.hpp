@@ -6,13 +6,13 @@
 // again later too, since the entry itself is authentic and must not be lost).
 #pragma once
 
+#include "lib/proto/update_entry.hpp"
+#include "milter/updater/transport.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "lib/proto/update_entry.hpp"
-#include "milter/updater/transport.hpp"
 
 namespace uun::updater {
 

@@ -6,12 +6,12 @@
 // outcomes with an operator's message.
 #pragma once
 
-#include <cstdint>
-#include <string>
-
 #include "lib/util/result.hpp"
 #include "milter/updater/state_store.hpp"
 #include "milter/updater/updater_config.hpp"
+
+#include <cstdint>
+#include <string>
 
 namespace uun::updater {
 

@@ -1,8 +1,8 @@
 // uun-updater: the appliance's update daemon. Reads updater.yaml, then polls
 // uun-server on its countdown and whenever uun-milter drops a trigger.
 // Exit 2: bad command line, config or start; --once exits 1 when anything failed.
-#include "lib/util/clock.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/util/clock.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"

@@ -5,20 +5,20 @@
 // Called by updater_service for every poll; failures are in the outcome.
 #pragma once
 
-#include <chrono>
-#include <cstdint>
-#include <optional>
-#include <set>
-#include <string>
-
-#include "lib/util/clock.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/proto/update_entry.hpp"
+#include "lib/util/clock.hpp"
 #include "milter/updater/countdown.hpp"
 #include "milter/updater/installer.hpp"
 #include "milter/updater/state_store.hpp"
 #include "milter/updater/transport.hpp"
 #include "milter/updater/updater_config.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
 
 namespace uun::updater {
 

@@ -3,12 +3,12 @@
 // which also parses the answer. Called by the poll cycle.
 #pragma once
 
+#include "lib/proto/poll_messages.hpp"
+#include "milter/updater/updater_config.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "lib/proto/poll_messages.hpp"
-#include "milter/updater/updater_config.hpp"
 
 namespace uun::updater {
 

@@ -3,11 +3,11 @@
 // again" - trigger_spool decides what is a trigger. Setup failures are results.
 #pragma once
 
-#include <string>
-#include <utility>
-
 #include "lib/util/result.hpp"
 #include "lib/util/unique_fd.hpp"
+
+#include <string>
+#include <utility>
 
 namespace uun::updater {
 

@@ -5,12 +5,12 @@
 // state file are results with the path in the message.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "lib/util/result.hpp"
-#include "lib/util/unique_fd.hpp"
 
 namespace uun::updater {
 

@@ -4,13 +4,13 @@
 // problems and refusals come back as results; nothing here throws.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "lib/util/result.hpp"
 
 namespace uun::updater {
 

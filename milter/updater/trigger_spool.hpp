@@ -4,14 +4,14 @@
 // loop and --once; I/O problems come back as results.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "lib/util/result.hpp"
 
 namespace uun::updater {
 

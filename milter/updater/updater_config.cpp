@@ -2,13 +2,12 @@
 // numbers; this file adds what only the updater knows: URL, paths, ranges.
 #include "milter/updater/updater_config.hpp"
 
-#include "lib/util/address.hpp"
-
-#include "lib/util/config.hpp"
-#include "lib/util/file_util.hpp"
 #include "lib/proto/identity.hpp"
 #include "lib/proto/poll_messages.hpp"
 #include "lib/proto/uun_header.hpp"
+#include "lib/util/address.hpp"
+#include "lib/util/config.hpp"
+#include "lib/util/file_util.hpp"
 
 #include <curl/curl.h>
 

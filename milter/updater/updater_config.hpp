@@ -3,16 +3,16 @@
 // (unknown key, wrong type, bad path, bad value) is reported with file:line:key.
 #pragma once
 
+#include "lib/proto/update_entry.hpp"
+#include "lib/util/config.hpp"
+#include "lib/util/result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "lib/util/config.hpp"
-#include "lib/util/result.hpp"
-#include "lib/proto/update_entry.hpp"
 
 namespace uun::updater {
 

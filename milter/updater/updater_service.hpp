@@ -5,13 +5,8 @@
 // The daemon loop and --once drive it; tests drive it with a fake transport.
 #pragma once
 
-#include <memory>
-#include <set>
-#include <string>
-#include <vector>
-
-#include "lib/util/clock.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/util/clock.hpp"
 #include "lib/util/result.hpp"
 #include "milter/updater/countdown.hpp"
 #include "milter/updater/poll_cycle.hpp"
@@ -20,6 +15,11 @@
 #include "milter/updater/transport.hpp"
 #include "milter/updater/trigger_spool.hpp"
 #include "milter/updater/updater_config.hpp"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
 
 namespace uun::updater {
 

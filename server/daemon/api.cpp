@@ -3,9 +3,9 @@
 // report_handler.cpp, payload_handler.cpp and status_pages.cpp.
 #include "server/daemon/api.hpp"
 
-#include <exception>
-
 #include "lib/util/log.hpp"
+
+#include <exception>
 
 namespace uun::daemon {
 

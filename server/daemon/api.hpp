@@ -4,20 +4,20 @@
 // here throws out (a bug becomes a 500 and an error log line).
 #pragma once
 
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <string_view>
-
-#include <boost/asio/ip/address.hpp>
-
 #include "lib/util/clock.hpp"
 #include "server/daemon/client_address.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/replies.hpp"
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
 
 namespace uun::daemon {
 

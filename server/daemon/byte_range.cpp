@@ -2,10 +2,10 @@
 // so a 30-digit position is simply past the end.
 #include "server/daemon/byte_range.hpp"
 
+#include "lib/util/result.hpp"
+
 #include <limits>
 #include <optional>
-
-#include "lib/util/result.hpp"
 
 namespace uun::daemon {
 

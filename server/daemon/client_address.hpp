@@ -4,14 +4,14 @@
 // address that does not parse is an error (the poll gets a 400).
 #pragma once
 
+#include "lib/util/result.hpp"
+
+#include <boost/asio/ip/address.hpp>
+
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <boost/asio/ip/address.hpp>
-
-#include "lib/util/result.hpp"
 
 namespace uun::daemon {
 

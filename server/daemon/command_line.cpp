@@ -1,11 +1,11 @@
 // Option parsing with Boost.Program_options (see header).
 #include "server/daemon/command_line.hpp"
 
-#include <sstream>
+#include "lib/util/config_print.hpp"
 
 #include <boost/program_options.hpp>
 
-#include "lib/util/config_print.hpp"
+#include <sstream>
 
 namespace uun::daemon {
 

@@ -3,11 +3,11 @@
 // Caller: server_main. A bad option is an error with the usage text.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
+
+#include <string>
+#include <vector>
 
 namespace uun::daemon {
 

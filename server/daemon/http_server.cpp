@@ -3,15 +3,15 @@
 // after limits.request_timeout is cut.
 #include "server/daemon/http_server.hpp"
 
-#include <csignal>
-#include <exception>
-#include <thread>
-
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
 #include "lib/util/units.hpp"
 #include "server/daemon/registry_sweep.hpp"
 #include "uun_build_config.hpp"
+
+#include <csignal>
+#include <exception>
+#include <thread>
 
 namespace uun::daemon {
 

@@ -4,22 +4,22 @@
 // (certificate, binding) are values; once running it only stops on a signal.
 #pragma once
 
-#include <atomic>
-#include <functional>
-#include <memory>
-#include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include "lib/util/clock.hpp"
-#include "server/settings/server_config.hpp"
 #include "server/daemon/api.hpp"
 #include "server/daemon/listener.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/session.hpp"
 #include "server/daemon/tls_context.hpp"
+#include "server/settings/server_config.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <vector>
 
 namespace uun::daemon {
 

@@ -1,11 +1,11 @@
 // Listening and accepting (see header).
 #include "server/daemon/listener.hpp"
 
-#include <boost/asio/ip/v6_only.hpp>
-#include <boost/asio/post.hpp>
-
 #include "lib/util/log.hpp"
 #include "server/daemon/client_address.hpp"
+
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 
 namespace uun::daemon {
 

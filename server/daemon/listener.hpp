@@ -5,17 +5,17 @@
 // errors are values naming the address; accept errors are logged and retried.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <string>
+#include "lib/util/result.hpp"
+#include "server/daemon/session.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "lib/util/result.hpp"
-#include "server/daemon/session.hpp"
+#include <functional>
+#include <memory>
+#include <string>
 
 namespace uun::daemon {
 

@@ -3,14 +3,14 @@
 // which adds the store's figures (registry size, log head). Never fails.
 #pragma once
 
+#include "lib/proto/poll_messages.hpp"
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "lib/proto/poll_messages.hpp"
 
 namespace uun::daemon {
 

@@ -1,17 +1,16 @@
 // GET|HEAD /v1/payloads/<sha256> (doc/protocol.md): a published payload, whole
 // or one byte range. Only names in the store's payload index are served, and
 // a name is a validated sha256 before it comes near a path.
+#include "lib/util/digest.hpp"
+#include "lib/util/log.hpp"
 #include "server/daemon/api.hpp"
+#include "server/daemon/byte_range.hpp"
 
 #include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
-
-#include "lib/util/digest.hpp"
-#include "lib/util/log.hpp"
-#include "server/daemon/byte_range.hpp"
 
 namespace uun::daemon {
 

@@ -1,11 +1,10 @@
 // POST /v1/poll (doc/protocol.md): validate, record the appliance in the
 // registry (trust on first use of its token), select its entries and answer
 // with the stored envelopes spliced in as they were signed.
-#include "server/daemon/api.hpp"
-
 #include "lib/proto/poll_messages.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
+#include "server/daemon/api.hpp"
 
 namespace uun::daemon {
 

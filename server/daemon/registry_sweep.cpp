@@ -1,9 +1,9 @@
 // Registry expiry (see header).
 #include "server/daemon/registry_sweep.hpp"
 
-#include <ctime>
-
 #include "lib/util/units.hpp"
+
+#include <ctime>
 
 namespace uun::daemon {
 

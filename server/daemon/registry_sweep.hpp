@@ -3,12 +3,12 @@
 // periodic timer and `uun-server --sweep`. Store failures are values.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "server/store/store.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
-
-#include "lib/util/result.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::daemon {
 

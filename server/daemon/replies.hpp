@@ -3,13 +3,13 @@
 // and the session (for 413, 431, 400 and 503 it makes itself). Never fails.
 #pragma once
 
-#include <string>
-#include <string_view>
+#include "server/daemon/reply_body.hpp"
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include "server/daemon/reply_body.hpp"
+#include <string>
+#include <string_view>
 
 namespace uun::daemon {
 

@@ -4,6 +4,13 @@
 // it, the session serialises it. A read error ends the answer with that error.
 #pragma once
 
+#include "lib/util/unique_fd.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/optional.hpp>
+
 #include <cerrno>
 #include <cstdint>
 #include <memory>
@@ -11,13 +18,6 @@
 #include <utility>
 
 #include <unistd.h>
-
-#include <boost/asio/buffer.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/optional.hpp>
-
-#include "lib/util/unique_fd.hpp"
 
 namespace uun::daemon {
 

@@ -1,12 +1,11 @@
 // POST /v1/report (doc/protocol.md): an appliance says it installed an entry
 // or failed to. Only the token the appliance id is bound to may report.
-#include "server/daemon/api.hpp"
-
-#include <algorithm>
-
 #include "lib/proto/poll_messages.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
+#include "server/daemon/api.hpp"
+
+#include <algorithm>
 
 namespace uun::daemon {
 

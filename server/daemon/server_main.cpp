@@ -3,6 +3,17 @@
 // (without -f); only then is the store opened and are threads started.
 #include "server/daemon/server_main.hpp"
 
+#include "lib/util/clock.hpp"
+#include "lib/util/config_print.hpp"
+#include "lib/util/log.hpp"
+#include "lib/util/startup.hpp"
+#include "server/daemon/command_line.hpp"
+#include "server/daemon/http_server.hpp"
+#include "server/daemon/registry_sweep.hpp"
+#include "server/settings/server_config.hpp"
+#include "server/store/store.hpp"
+#include "uun_build_config.hpp"
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -11,17 +22,6 @@
 
 #include <sys/resource.h>
 #include <sys/stat.h>
-
-#include "lib/util/clock.hpp"
-#include "lib/util/config_print.hpp"
-#include "lib/util/log.hpp"
-#include "lib/util/startup.hpp"
-#include "server/settings/server_config.hpp"
-#include "server/daemon/command_line.hpp"
-#include "server/daemon/http_server.hpp"
-#include "server/daemon/registry_sweep.hpp"
-#include "server/store/store.hpp"
-#include "uun_build_config.hpp"
 
 namespace uun::daemon {
 

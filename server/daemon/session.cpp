@@ -8,14 +8,14 @@
 
 #include "server/daemon/session.hpp"
 
+#include "lib/util/log.hpp"
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-
-#include "lib/util/log.hpp"
 
 namespace uun::daemon {
 

@@ -5,6 +5,16 @@
 // throws out of a handler.
 #pragma once
 
+#include "server/daemon/api.hpp"
+#include "server/daemon/tls_context.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -14,16 +24,6 @@
 #include <optional>
 #include <unordered_map>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/serializer.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
-
-#include "server/daemon/api.hpp"
-#include "server/daemon/tls_context.hpp"
 
 namespace uun::daemon {
 

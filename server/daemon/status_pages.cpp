@@ -1,11 +1,10 @@
 // GET /metrics (Prometheus text) and GET / (a small HTML status page): the
 // counters plus the store's registry size, log head and recent entries.
 // A store failure still gives the page, without the store's figures.
+#include "lib/util/log.hpp"
 #include "server/daemon/api.hpp"
 
 #include <ctime>
-
-#include "lib/util/log.hpp"
 
 namespace uun::daemon {
 

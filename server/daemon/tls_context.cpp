@@ -2,12 +2,12 @@
 // only choose versions and resumption and load the operator's files.
 #include "server/daemon/tls_context.hpp"
 
-#include <ctime>
+#include "lib/util/file_util.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "lib/util/file_util.hpp"
+#include <ctime>
 
 namespace uun::daemon {
 

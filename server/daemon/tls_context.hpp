@@ -5,14 +5,14 @@
 // not load is an error naming it; on reload the old context stays in use.
 #pragma once
 
-#include <memory>
-#include <mutex>
-#include <string>
+#include "lib/util/result.hpp"
+#include "server/settings/server_config.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 
-#include "lib/util/result.hpp"
-#include "server/settings/server_config.hpp"
+#include <memory>
+#include <mutex>
+#include <string>
 
 namespace uun::daemon {
 

@@ -3,14 +3,14 @@
 // when it appears between our check and our write.
 #include "server/keygen/keygen.hpp"
 
+#include "lib/proto/ed25519.hpp"
+#include "lib/util/file_util.hpp"
+#include "uun_build_config.hpp"
+
 #include <string_view>
 
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "lib/proto/ed25519.hpp"
-#include "lib/util/file_util.hpp"
-#include "uun_build_config.hpp"
 
 namespace uun::keygen {
 

@@ -3,10 +3,10 @@
 // file. Callers: uun-keygen's main, tests. Failures leave no half pair behind.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <ostream>
 #include <string>
-
-#include "lib/util/result.hpp"
 
 namespace uun::keygen {
 

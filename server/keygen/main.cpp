@@ -1,7 +1,7 @@
 // uun-keygen NAME: the publisher's key pair; see keygen.hpp.
-#include <iostream>
-
 #include "server/keygen/keygen.hpp"
+
+#include <iostream>
 
 int main(int argc, char** argv)
 {

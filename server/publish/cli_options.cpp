@@ -2,13 +2,13 @@
 // exception; they are caught here and become usage failures (exit 2).
 #include "server/publish/cli_options.hpp"
 
-#include <sstream>
-
-#include <boost/program_options.hpp>
-
 #include "lib/util/config_print.hpp"
 #include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <sstream>
 
 namespace po = boost::program_options;
 

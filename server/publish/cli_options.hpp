@@ -3,11 +3,11 @@
 // Parsing only; nothing is read or checked on disk here.
 #pragma once
 
+#include "server/publish/exit_code.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include "server/publish/exit_code.hpp"
 
 namespace uun::publish {
 

@@ -3,6 +3,16 @@
 // publish leaves the log as it was; the append is one store transaction.
 #include "server/publish/commands.hpp"
 
+#include "lib/proto/dsse.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/update_entry.hpp"
+#include "lib/util/log.hpp"
+#include "server/publish/notifier.hpp"
+#include "server/publish/progress_wait.hpp"
+#include "server/publish/tables.hpp"
+#include "server/store/payload_dir.hpp"
+#include "server/store/store.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -11,16 +21,6 @@
 
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "lib/proto/dsse.hpp"
-#include "lib/proto/ed25519.hpp"
-#include "lib/util/log.hpp"
-#include "lib/proto/update_entry.hpp"
-#include "server/publish/notifier.hpp"
-#include "server/publish/progress_wait.hpp"
-#include "server/publish/tables.hpp"
-#include "server/store/payload_dir.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::publish {
 

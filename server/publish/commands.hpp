@@ -4,15 +4,15 @@
 // returns the exit code's failure. Callers: run_publish_cli, tests.
 #pragma once
 
-#include <functional>
-#include <memory>
-#include <ostream>
-
 #include "lib/util/clock.hpp"
-#include "server/settings/server_config.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/exit_code.hpp"
 #include "server/publish/mail_transport.hpp"
+#include "server/settings/server_config.hpp"
+
+#include <functional>
+#include <memory>
+#include <ostream>
 
 namespace uun::publish {
 

@@ -5,12 +5,12 @@
 // them later. Refused mails are never retried. Caller: the notifier.
 #pragma once
 
+#include "server/publish/mail_transport.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <vector>
-
-#include "server/publish/mail_transport.hpp"
 
 namespace uun::publish {
 

@@ -4,13 +4,13 @@
 // so the notifier is tested with a fake; make_postfix_transport is the real one.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "server/settings/server_config.hpp"
+
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "lib/util/result.hpp"
-#include "server/settings/server_config.hpp"
 
 namespace uun::publish {
 

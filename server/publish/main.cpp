@@ -1,10 +1,10 @@
 // uun-publish: the vendor's admin CLI (sign, append, notify; status). All
 // logic is in the uun_publish library; see publish_app.hpp and --help.
+#include "server/publish/publish_app.hpp"
+
 #include <iostream>
 
 #include <unistd.h>
-
-#include "server/publish/publish_app.hpp"
 
 int main(int argc, char** argv)
 {

@@ -4,13 +4,13 @@
 // lock that keeps another publisher from rewriting it meanwhile.
 #include "server/publish/notifier.hpp"
 
-#include <chrono>
-
+#include "lib/proto/uun_header.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/random.hpp"
-#include "lib/proto/uun_header.hpp"
 #include "server/publish/notify_plan.hpp"
 #include "server/publish/uun_mail.hpp"
+
+#include <chrono>
 
 namespace uun::publish {
 

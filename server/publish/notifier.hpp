@@ -6,17 +6,17 @@
 // failed is retried by --renotify.
 #pragma once
 
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/update_entry.hpp"
+#include "lib/util/clock.hpp"
+#include "server/publish/handoff_retry.hpp"
+#include "server/publish/mail_transport.hpp"
+#include "server/settings/server_config.hpp"
+#include "server/store/store.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "lib/util/clock.hpp"
-#include "lib/proto/ed25519.hpp"
-#include "lib/proto/update_entry.hpp"
-#include "server/settings/server_config.hpp"
-#include "server/publish/handoff_retry.hpp"
-#include "server/publish/mail_transport.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::publish {
 

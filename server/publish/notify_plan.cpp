@@ -3,11 +3,11 @@
 // refuses, an address with no next hop, or no row of its own in the relay map.
 #include "server/publish/notify_plan.hpp"
 
-#include <map>
-#include <set>
-
 #include "lib/proto/identity.hpp"
 #include "server/publish/relay_map.hpp"
+
+#include <map>
+#include <set>
 
 namespace uun::publish {
 

@@ -7,14 +7,14 @@
 // records after), its unit tests.
 #pragma once
 
+#include "lib/proto/update_entry.hpp"
+#include "lib/proto/uun_header.hpp"
+#include "server/settings/server_config.hpp"
+#include "server/store/store.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "lib/proto/uun_header.hpp"
-#include "lib/proto/update_entry.hpp"
-#include "server/settings/server_config.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::publish {
 

@@ -2,7 +2,12 @@
 // postmap, or SMTP on loopback. Hand-offs run on mta.parallel threads so
 // Postfix's per-mail work (smtpd, cleanup, a queue-file fsync) overlaps;
 // sendmail gains little past 4 since Postfix's one pickup process reads them.
+#include "lib/util/file_util.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "server/publish/mail_transport.hpp"
+#include "server/publish/run_process.hpp"
+#include "server/publish/smtp_submit.hpp"
+#include "server/publish/uun_mail.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -14,12 +19,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "lib/util/file_util.hpp"
-#include "lib/util/unique_fd.hpp"
-#include "server/publish/run_process.hpp"
-#include "server/publish/smtp_submit.hpp"
-#include "server/publish/uun_mail.hpp"
 
 namespace uun::publish {
 

@@ -5,17 +5,17 @@
 // injected so tests run without waiting.
 #pragma once
 
+#include "lib/util/clock.hpp"
+#include "lib/util/result.hpp"
+#include "server/publish/tables.hpp"
+#include "server/store/store.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <ostream>
 #include <set>
 #include <string>
 #include <vector>
-
-#include "lib/util/clock.hpp"
-#include "lib/util/result.hpp"
-#include "server/publish/tables.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::publish {
 

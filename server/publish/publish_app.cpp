@@ -3,15 +3,15 @@
 // their own.
 #include "server/publish/publish_app.hpp"
 
-#include <thread>
-
 #include "lib/util/clock.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
-#include "server/settings/server_config.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/commands.hpp"
+#include "server/settings/server_config.hpp"
 #include "uun_build_config.hpp"
+
+#include <thread>
 
 namespace uun::publish {
 

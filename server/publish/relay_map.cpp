@@ -2,13 +2,12 @@
 // they are the newest address an appliance reported.
 #include "server/publish/relay_map.hpp"
 
+#include "lib/proto/identity.hpp"
 #include "lib/util/address.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <map>
-
-#include "lib/proto/identity.hpp"
 
 namespace uun::publish {
 

@@ -6,12 +6,12 @@
 // written.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "server/store/store.hpp"
+
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "lib/util/result.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::publish {
 

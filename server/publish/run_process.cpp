@@ -2,9 +2,9 @@
 // keeps the MTA hand-off's words for a timeout and for a failed child.
 #include "server/publish/run_process.hpp"
 
-#include <utility>
-
 #include "lib/util/spawn.hpp"
+
+#include <utility>
 
 namespace uun::publish {
 

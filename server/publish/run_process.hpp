@@ -4,13 +4,13 @@
 // (sendmail, postmap, postfix reload). Failures to start or a timeout are values.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "lib/util/result.hpp"
 
 namespace uun::publish {
 

@@ -3,10 +3,10 @@
 // and EHLO happen once per session. Nothing here throws; curl errors are values.
 #include "server/publish/smtp_submit.hpp"
 
+#include <curl/curl.h>
+
 #include <cstring>
 #include <mutex>
-
-#include <curl/curl.h>
 
 namespace uun::publish {
 

@@ -3,13 +3,13 @@
 // SMTP (server_config refuses other addresses). Callers: the Postfix transport.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "server/publish/mail_transport.hpp"
+
 #include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include "lib/util/result.hpp"
-#include "server/publish/mail_transport.hpp"
 
 namespace uun::publish {
 

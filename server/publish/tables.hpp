@@ -3,11 +3,11 @@
 // records; callers: the commands and their tests.
 #pragma once
 
+#include "server/store/store.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "server/store/store.hpp"
 
 namespace uun::publish {
 

@@ -3,11 +3,11 @@
 // the human who finds one in a mailbox. Pure; callers: the notifier, tests.
 #pragma once
 
+#include "lib/proto/uun_header.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
-
-#include "lib/proto/uun_header.hpp"
 
 namespace uun::publish {
 

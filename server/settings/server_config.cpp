@@ -2,14 +2,13 @@
 // collected and reported at once with file, line and key.
 #include "server/settings/server_config.hpp"
 
+#include "lib/proto/uun_header.hpp"
 #include "lib/util/address.hpp"
+#include "lib/util/config.hpp"
 
 #include <algorithm>
 
 #include <arpa/inet.h>
-
-#include "lib/util/config.hpp"
-#include "lib/proto/uun_header.hpp"
 
 namespace uun::settings {
 

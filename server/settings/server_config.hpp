@@ -3,13 +3,13 @@
 // other program are still validated, so a typo anywhere is an error.
 #pragma once
 
+#include "lib/util/config.hpp"
+#include "lib/util/result.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include "lib/util/config.hpp"
-#include "lib/util/result.hpp"
 
 namespace uun::settings {
 

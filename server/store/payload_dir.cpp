@@ -2,17 +2,17 @@
 // written, so the name always matches the bytes that landed on disk.
 #include "server/store/payload_dir.hpp"
 
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/random.hpp"
+#include "lib/util/unique_fd.hpp"
+
 #include <cerrno>
 #include <cstring>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "lib/util/digest.hpp"
-#include "lib/util/file_util.hpp"
-#include "lib/util/random.hpp"
-#include "lib/util/unique_fd.hpp"
 
 namespace uun::store {
 

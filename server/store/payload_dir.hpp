@@ -3,10 +3,10 @@
 // A name is only ever a validated sha256, never something a client chose.
 #pragma once
 
+#include "lib/util/result.hpp"
+
 #include <cstdint>
 #include <string>
-
-#include "lib/util/result.hpp"
 
 namespace uun::store {
 

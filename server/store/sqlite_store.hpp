@@ -6,13 +6,13 @@
 // (UUNs sent and reports); sqlite_rows.cpp maps rows to records.
 #pragma once
 
+#include "lib/util/sqlite.hpp"
+#include "server/store/store.hpp"
+
 #include <cstdint>
 #include <mutex>
 #include <string>
 #include <vector>
-
-#include "lib/util/sqlite.hpp"
-#include "server/store/store.hpp"
 
 namespace uun::store {
 

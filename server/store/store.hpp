@@ -4,15 +4,15 @@
 // or publish code. Every method is thread-safe; failures are values.
 #pragma once
 
+#include "lib/proto/update_entry.hpp"
+#include "lib/util/result.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "lib/util/result.hpp"
-#include "lib/proto/update_entry.hpp"
 
 namespace uun::store {
 

@@ -4,15 +4,15 @@
 //
 //   make_uun_header --key KEY.pem --seq N --channel C
 //                   [--issued T] [--expires T] [--nonce N] [--tamper-seq]
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/uun_header.hpp"
+
 #include <boost/program_options.hpp>
 
 #include <cstdio>
 #include <ctime>
 #include <iostream>
 #include <string>
-
-#include "lib/proto/ed25519.hpp"
-#include "lib/proto/uun_header.hpp"
 
 int main(int argc, char** argv)
 {

@@ -8,6 +8,13 @@
 //       prints "<seq> <sha256> <size>"
 //   uun-test-seed verify --pubkey PUB.pem < poll-answer.json
 //       prints "<seq> <channel> <sha256>" per verified entry
+#include "lib/proto/dsse.hpp"
+#include "lib/proto/keyring.hpp"
+#include "lib/proto/update_entry.hpp"
+#include "lib/util/json_input.hpp"
+#include "server/store/payload_dir.hpp"
+#include "server/store/store.hpp"
+
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -15,13 +22,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include "lib/proto/dsse.hpp"
-#include "lib/util/json_input.hpp"
-#include "lib/proto/keyring.hpp"
-#include "lib/proto/update_entry.hpp"
-#include "server/store/payload_dir.hpp"
-#include "server/store/store.hpp"
 
 using namespace uun;
 

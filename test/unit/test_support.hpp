@@ -2,16 +2,16 @@
 // and whether a process is still alive.
 #pragma once
 
+#include "lib/util/file_util.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <sys/types.h>
-
-#include <nlohmann/json.hpp>
-
-#include "lib/util/file_util.hpp"
 
 namespace uun::test {
 

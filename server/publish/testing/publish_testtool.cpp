@@ -3,17 +3,17 @@
 // after a poll (until uun-server exists). report: records an install report.
 // check-mail: checks the X-UUN header of a mail file with lib's
 // check_uun_header and prints what the suite compares. Exit 0 ok, 1 failure, 2 usage.
+#include "lib/proto/keyring.hpp"
+#include "lib/proto/uun_header.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "server/settings/server_config.hpp"
+#include "server/store/store.hpp"
+
 #include <iostream>
 #include <map>
 #include <string>
 #include <vector>
-
-#include "lib/util/digest.hpp"
-#include "lib/util/file_util.hpp"
-#include "lib/proto/keyring.hpp"
-#include "lib/proto/uun_header.hpp"
-#include "server/settings/server_config.hpp"
-#include "server/store/store.hpp"
 
 using namespace uun;
 

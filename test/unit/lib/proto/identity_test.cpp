@@ -2,11 +2,11 @@
 // for the updater's config, the server's API and uun-publish's registry
 // checks. Rows marked "was" are text one of the three copies used to judge
 // differently before the rule lived in one place.
+#include "lib/proto/identity.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "lib/proto/identity.hpp"
 
 using namespace uun::proto;
 

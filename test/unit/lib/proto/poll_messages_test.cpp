@@ -2,11 +2,10 @@
 // allows gets through, every field that is missing, mistyped or out of range
 // is refused by name, and what the updater builds the server parses back to
 // the same values.
-#include <doctest/doctest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "lib/proto/poll_messages.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace uun::proto;
 using json = nlohmann::json;

@@ -1,12 +1,12 @@
 // Ed25519 keys, key ids and DSSE envelopes.
+#include "lib/proto/dsse.hpp"
+#include "lib/util/base64.hpp"
+#include "lib/util/file_util.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
-
-#include "lib/util/base64.hpp"
-#include "lib/proto/dsse.hpp"
-#include "lib/util/file_util.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 using namespace uun::proto;

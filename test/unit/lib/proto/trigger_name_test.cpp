@@ -1,11 +1,11 @@
 // Trigger file names (lib/proto/trigger_name): what the milter builds is
 // what the updater parses, and every malformed or hostile name is refused.
+#include "lib/proto/trigger_name.hpp"
+
 #include <doctest/doctest.h>
 
 #include <optional>
 #include <string>
-
-#include "lib/proto/trigger_name.hpp"
 
 using namespace uun::proto;
 

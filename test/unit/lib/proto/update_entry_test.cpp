@@ -1,7 +1,7 @@
 // Update entries: JSON round trip, strict parsing, target selectors, versions.
-#include <doctest/doctest.h>
-
 #include "lib/proto/update_entry.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun::proto;
 

@@ -1,12 +1,12 @@
 // X-UUN v1: the shared vectors, sign/parse round trips and hostile headers.
+#include "lib/proto/uun_header.hpp"
+#include "lib/util/base64.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "lib/util/base64.hpp"
-#include "lib/proto/uun_header.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 using namespace uun::proto;

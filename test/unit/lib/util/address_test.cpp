@@ -1,10 +1,10 @@
 // lib/util/address: which texts are addresses, their canonical form, and
 // text that a C-string parser would cut short (an embedded NUL).
+#include "lib/util/address.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "lib/util/address.hpp"
 
 using namespace uun;
 using namespace std::string_literals;

@@ -1,11 +1,11 @@
 // base64 codecs, durations and sizes, bounded JSON input.
-#include <doctest/doctest.h>
-
-#include <string>
-
 #include "lib/util/base64.hpp"
 #include "lib/util/json_input.hpp"
 #include "lib/util/units.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
 
 using namespace uun;
 

@@ -2,12 +2,12 @@
 // (also those of an absent section), in the config's own notation; one KEY
 // alone; an unknown KEY refused; problems of the host ignored only when the
 // caller asks.
+#include "lib/util/config.hpp"
+#include "lib/util/config_print.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
-
-#include "lib/util/config.hpp"
-#include "lib/util/config_print.hpp"
 
 using namespace uun;
 

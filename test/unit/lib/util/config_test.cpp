@@ -1,8 +1,8 @@
 // Config validation: unknown keys, wrong types and missing keys are reported
 // with file, line and dotted key, all of them in one run.
-#include <doctest/doctest.h>
-
 #include "lib/util/config.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun;
 

@@ -1,13 +1,13 @@
 // Atomic writes and bounded reads.
-#include <doctest/doctest.h>
-
-#include <sys/stat.h>
-
-#include <filesystem>
-
 #include "lib/util/digest.hpp"
 #include "lib/util/file_util.hpp"
 #include "test/unit/test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include <sys/stat.h>
 
 using namespace uun;
 

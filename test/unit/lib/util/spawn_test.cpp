@@ -1,6 +1,11 @@
 // spawn: exit status and signal, a timeout that kills the whole process
 // group, the output cap at either end, stdin delivery, the environment, and
 // a program that cannot be started.
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/spawn.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -9,11 +14,6 @@
 #include <string>
 
 #include <unistd.h>
-
-#include "lib/util/digest.hpp"
-#include "lib/util/file_util.hpp"
-#include "lib/util/spawn.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 using namespace std::chrono_literals;

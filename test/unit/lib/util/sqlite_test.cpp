@@ -2,10 +2,10 @@
 // same one, reset and unbound; the same text lent out twice at once works;
 // the cache stops growing at its limit; transactions still roll back; a file
 // that cannot be opened is named with what the caller calls it.
-#include <doctest/doctest.h>
-
 #include "lib/util/sqlite.hpp"
 #include "test/unit/test_support.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun;
 

@@ -1,6 +1,9 @@
 // lib/util/startup: what a service manager hears on NOTIFY_SOCKET (a real
 // datagram socket bound here), and what the shell that started a detached
 // daemon sees (a real fork: exit status and stderr of the waiting parent).
+#include "lib/util/startup.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -11,9 +14,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "lib/util/startup.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 

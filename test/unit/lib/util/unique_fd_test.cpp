@@ -1,5 +1,7 @@
 // unique_fd: closes on destruction, moves ownership, gives it up on release,
 // and closes what it held on reset and close.
+#include "lib/util/unique_fd.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cerrno>
@@ -7,8 +9,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-
-#include "lib/util/unique_fd.hpp"
 
 using namespace uun;
 

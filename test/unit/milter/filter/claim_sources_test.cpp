@@ -1,9 +1,9 @@
 // The variants' text scanning: the Subject marker and UUN-Token body lines.
+#include "milter/filter/claim_sources.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "milter/filter/claim_sources.hpp"
 
 using namespace uun::filter;
 

@@ -1,10 +1,10 @@
 // milter.yaml: defaults, every key read, and errors that name file, line and
 // key; also the example config in conf/ must load.
+#include "milter/filter/milter_config.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "milter/filter/milter_config.hpp"
 
 using namespace uun::filter;
 

@@ -1,10 +1,9 @@
 // Negotiation: every step uun-milter does not need is asked away, the body
 // only when a body variant is on, and never a bit the MTA did not offer.
-#include <doctest/doctest.h>
-
-#include <libmilter/mfapi.h>
-
 #include "milter/filter/negotiate.hpp"
+
+#include <doctest/doctest.h>
+#include <libmilter/mfapi.h>
 
 using namespace uun::filter;
 

@@ -1,14 +1,14 @@
 // Who the milter becomes: root is never a target, unknown users and groups
 // are errors that name them. (The drop itself is irreversible in-process; the
 // milter suites check the running milter's user.)
-#include <doctest/doctest.h>
+#include "milter/filter/privileges.hpp"
 
-#include <pwd.h>
-#include <unistd.h>
+#include <doctest/doctest.h>
 
 #include <string>
 
-#include "milter/filter/privileges.hpp"
+#include <pwd.h>
+#include <unistd.h>
 
 using namespace uun::filter;
 

@@ -1,16 +1,16 @@
 // The replay cache: fresh then replayed, persistence across a reopen,
 // pruning with an injected clock, the size limit, a failed delivery records
 // nothing, and check-and-insert is atomic across threads.
+#include "lib/util/clock.hpp"
+#include "milter/filter/replay_cache.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include "lib/util/clock.hpp"
-#include "milter/filter/replay_cache.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 using namespace uun::filter;

@@ -2,14 +2,14 @@
 // an MTA (session_world.hpp): each case checks the answer, the SMTP reply and
 // the trigger files. The subject and body variants are in
 // session_variants_test.cpp.
+#include "test/unit/milter/filter/session_world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
-
-#include "test/unit/milter/filter/session_world.hpp"
 
 using namespace uun;
 using namespace uun::filter;

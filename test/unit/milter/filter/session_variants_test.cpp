@@ -1,11 +1,11 @@
 // The milter's optional variants (subject_marker, body_token), driven like
 // session_test.cpp through session_world.hpp: where the tag list is looked
 // for, when the body is read, and what each finding decides.
+#include "test/unit/milter/filter/session_world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
-
-#include "test/unit/milter/filter/session_world.hpp"
 
 using namespace uun;
 using namespace uun::filter;

@@ -4,6 +4,12 @@
 // feeds a message through a session the way libmilter would.
 #pragma once
 
+#include "lib/proto/uun_header.hpp"
+#include "lib/util/clock.hpp"
+#include "lib/util/file_util.hpp"
+#include "milter/filter/session.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -16,12 +22,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include "lib/util/clock.hpp"
-#include "lib/util/file_util.hpp"
-#include "lib/proto/uun_header.hpp"
-#include "milter/filter/session.hpp"
-#include "test/unit/test_support.hpp"
 
 namespace uun::filter::session_world {
 

@@ -1,15 +1,15 @@
 // Trigger files: the names the updater accepts, their content, and the
 // atomic write (no temp file left behind, errors instead of partial files).
-#include <doctest/doctest.h>
+#include "lib/util/file_util.hpp"
+#include "milter/filter/trigger_spool.hpp"
+#include "test/unit/test_support.hpp"
 
-#include <sys/stat.h>
+#include <doctest/doctest.h>
 
 #include <filesystem>
 #include <string>
 
-#include "lib/util/file_util.hpp"
-#include "milter/filter/trigger_spool.hpp"
-#include "test/unit/test_support.hpp"
+#include <sys/stat.h>
 
 using namespace uun;
 using namespace uun::filter;

@@ -1,11 +1,11 @@
 // updater.yaml: a good file reads every key (defaults included), the shipped
 // example is valid, and each mistake is reported with file:line:key.
+#include "milter/updater/updater_config.hpp"
+#include "test/unit/milter/updater/world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
-
-#include "milter/updater/updater_config.hpp"
-#include "test/unit/milter/updater/world.hpp"
 
 using namespace uun;
 using namespace uun::updater;

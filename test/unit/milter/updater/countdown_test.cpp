@@ -1,9 +1,9 @@
 // The poll schedule: jitter bounds, backoff, urgent polls and the countdown,
 // Retry-After, and the server's poll_interval, all on an injected clock and
 // random source.
-#include <doctest/doctest.h>
-
 #include "milter/updater/countdown.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun::updater;
 using uun::proto::poll_reason;

@@ -1,15 +1,15 @@
 // The curl transport against a real TLS peer: certificate and name checks,
 // public key pinning, https only, no redirects, the answer size limit, slow
 // and silent servers, the source address, and a resumed download with Range.
-#include <doctest/doctest.h>
-
-#include <sys/stat.h>
-
 #include "lib/util/digest.hpp"
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/downloader.hpp"
 #include "test/unit/milter/updater/tls_peer.hpp"
 #include "test/unit/milter/updater/world.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
 
 using namespace uun;
 using namespace uun::updater;

@@ -4,20 +4,20 @@
 // reports, and can be told to misbehave (cut downloads, garbage answers).
 #pragma once
 
+#include "lib/proto/dsse.hpp"
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/update_entry.hpp"
+#include "lib/util/digest.hpp"
+#include "milter/updater/transport.hpp"
+
+#include <nlohmann/json.hpp>
+
 #include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-
-#include "lib/util/digest.hpp"
-#include "lib/proto/dsse.hpp"
-#include "lib/proto/ed25519.hpp"
-#include "lib/proto/update_entry.hpp"
-#include "milter/updater/transport.hpp"
 
 namespace uun::test {
 

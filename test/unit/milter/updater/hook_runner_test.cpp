@@ -1,13 +1,13 @@
 // Install hooks: exit codes, environment, captured output, and a timeout
 // that kills the hook's whole process group.
+#include "milter/updater/hook_runner.hpp"
+#include "test/unit/milter/updater/world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <csignal>
 
 #include <unistd.h>
-
-#include "milter/updater/hook_runner.hpp"
-#include "test/unit/milter/updater/world.hpp"
 
 using namespace uun;
 using namespace uun::updater;

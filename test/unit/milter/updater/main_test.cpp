@@ -1,6 +1,9 @@
 // The uun-updater executable itself: exit codes of --once, a bad config, a
 // second instance, and the daemon acting on a trigger and stopping on
 // SIGTERM. Runs against tls_peer.py (a TLS peer, not uun-server).
+#include "test/unit/milter/updater/tls_peer.hpp"
+#include "test/unit/milter/updater/world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <csignal>
@@ -10,9 +13,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "test/unit/milter/updater/tls_peer.hpp"
-#include "test/unit/milter/updater/world.hpp"
 
 using namespace uun;
 using namespace std::chrono_literals;

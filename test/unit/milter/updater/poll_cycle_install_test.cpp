@@ -2,13 +2,13 @@
 // previous file, the hook and what its failure or timeout undoes, repair
 // after a crash, downloads that resume with Range or have the wrong bytes,
 // and the install reports. Which entries get this far is poll_cycle_test.cpp.
+#include "milter/updater/poll_protocol.hpp"
+#include "test/unit/milter/updater/world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "milter/updater/poll_protocol.hpp"
-#include "test/unit/milter/updater/world.hpp"
 
 using namespace uun;
 using namespace uun::updater;

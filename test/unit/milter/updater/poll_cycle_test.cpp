@@ -3,11 +3,11 @@
 // entries), paging, and that garbage or busy answers install nothing. The
 // install itself (hooks, crash repair, resumed downloads, reports) is in
 // poll_cycle_install_test.cpp. All in a scratch dir.
+#include "test/unit/milter/updater/world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
-
-#include "test/unit/milter/updater/world.hpp"
 
 using namespace uun;
 using namespace uun::updater;

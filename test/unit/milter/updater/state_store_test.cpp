@@ -1,11 +1,11 @@
 // The state directory: state file round trip, damaged files refused with a
 // clear message, the token made once, one updater per state_dir.
+#include "milter/updater/state_store.hpp"
+#include "test/unit/milter/updater/world.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
-
-#include "milter/updater/state_store.hpp"
-#include "test/unit/milter/updater/world.hpp"
 
 using namespace uun;
 using namespace uun::updater;

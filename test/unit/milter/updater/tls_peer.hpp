@@ -4,6 +4,9 @@
 // port the kernel picks; stopped and reaped when the object goes.
 #pragma once
 
+#include "lib/util/result.hpp"
+#include "lib/util/unique_fd.hpp"
+
 #include <csignal>
 #include <cstdio>
 #include <stdexcept>
@@ -14,9 +17,6 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "lib/util/result.hpp"
-#include "lib/util/unique_fd.hpp"
 
 namespace uun::test {
 

@@ -1,8 +1,8 @@
 // Header parsing the transport relies on: Retry-After, Content-Range and the
 // JSON content type, plus the size limit of a buffered answer.
-#include <doctest/doctest.h>
-
 #include "milter/updater/transport.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun::updater;
 

@@ -1,14 +1,14 @@
 // The trigger spool: which names are triggers, what a scan ignores, which
 // triggers a finished poll removes, triggers found at start, and several
 // triggers coalescing into one urgent poll through inotify.
-#include <doctest/doctest.h>
-
-#include <unistd.h>
-
 #include "milter/updater/daemon_loop.hpp"
 #include "milter/updater/spool_watch.hpp"
 #include "milter/updater/trigger_spool.hpp"
 #include "test/unit/milter/updater/world.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
 
 using namespace uun;
 using namespace uun::updater;

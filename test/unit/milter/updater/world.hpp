@@ -3,22 +3,22 @@
 // builds one; the scratch directory goes away with it.
 #pragma once
 
-#include <sys/stat.h>
-
-#include <fstream>
-#include <memory>
-#include <sstream>
-
+#include "lib/proto/keyring.hpp"
 #include "lib/util/base64.hpp"
 #include "lib/util/clock.hpp"
-#include "lib/proto/keyring.hpp"
 #include "lib/util/random.hpp"
 #include "milter/updater/random_source.hpp"
 #include "milter/updater/state_store.hpp"
 #include "milter/updater/updater_config.hpp"
 #include "milter/updater/updater_service.hpp"
-#include "test/unit/test_support.hpp"
 #include "test/unit/milter/updater/fake_server.hpp"
+#include "test/unit/test_support.hpp"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <sys/stat.h>
 
 namespace uun::test {
 

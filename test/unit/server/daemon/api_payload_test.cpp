@@ -2,13 +2,12 @@
 // bad requests and their statuses, reports, payloads with ranges and a
 // damaged payload file, metrics, the status page and healthz. Polls and the
 // registry are in api_test.cpp.
-#include <doctest/doctest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "lib/util/digest.hpp"
 #include "lib/util/file_util.hpp"
 #include "test/unit/server/daemon/api_world.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace uun;
 using namespace uun::daemon;

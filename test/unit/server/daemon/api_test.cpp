@@ -2,14 +2,13 @@
 // an appliance, its token and peer address, which entries an answer splices,
 // marking notified entries fetched, forwarded clients and the registry
 // sweep. Payloads, reports, errors and status pages: api_payload_test.cpp.
-#include <doctest/doctest.h>
-
-#include <nlohmann/json.hpp>
-
 #include "lib/proto/dsse.hpp"
 #include "lib/util/digest.hpp"
 #include "server/daemon/registry_sweep.hpp"
 #include "test/unit/server/daemon/api_world.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 using namespace uun;
 using namespace uun::daemon;

@@ -4,10 +4,16 @@
 // without sockets, and helpers that build poll bodies and read answers.
 #pragma once
 
-#include <doctest/doctest.h>
+#include "lib/proto/dsse.hpp"
+#include "lib/util/base64.hpp"
+#include "lib/util/digest.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/random.hpp"
+#include "server/daemon/api.hpp"
+#include "test/unit/test_support.hpp"
 
-#include <sys/stat.h>
-#include <unistd.h>
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -15,15 +21,8 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "lib/util/base64.hpp"
-#include "lib/util/digest.hpp"
-#include "lib/proto/dsse.hpp"
-#include "lib/util/file_util.hpp"
-#include "lib/util/random.hpp"
-#include "server/daemon/api.hpp"
-#include "test/unit/test_support.hpp"
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace uun::daemon::api_world {
 

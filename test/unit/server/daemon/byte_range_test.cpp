@@ -1,8 +1,8 @@
 // Range headers for payload downloads: one range honoured, an unsatisfiable
 // one refused, anything we do not support answered with the whole payload.
-#include <doctest/doctest.h>
-
 #include "server/daemon/byte_range.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun::daemon;
 

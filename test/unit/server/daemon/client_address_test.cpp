@@ -1,9 +1,9 @@
 // The address a poll is recorded under: the TCP peer, or behind a trusted
 // proxy the right-most X-Forwarded-For address that is not one; IPv4-mapped
 // IPv6 written as IPv4.
-#include <doctest/doctest.h>
-
 #include "server/daemon/client_address.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun::daemon;
 namespace ip = boost::asio::ip;

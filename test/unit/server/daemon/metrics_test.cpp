@@ -1,10 +1,10 @@
 // /metrics text: counters by route and status, the 503s, TLS failures,
 // polls by reason, gauges; the format Prometheus 0.0.4 reads.
+#include "server/daemon/metrics.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
-
-#include "server/daemon/metrics.hpp"
 
 using namespace uun::daemon;
 using uun::proto::poll_reason;

@@ -1,15 +1,15 @@
 // uun-keygen: a 0600 private key and a public key that belong together,
 // never overwriting either file, and its command-line exit codes.
+#include "lib/proto/ed25519.hpp"
+#include "lib/util/file_util.hpp"
+#include "server/keygen/keygen.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sstream>
 
 #include <sys/stat.h>
-
-#include "lib/proto/ed25519.hpp"
-#include "lib/util/file_util.hpp"
-#include "server/keygen/keygen.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 

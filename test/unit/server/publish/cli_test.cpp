@@ -1,13 +1,6 @@
 // uun-publish's command line: argument errors, and each exit code from a
 // whole run against a scratch server.yaml, a real SQLite store and a
 // stand-in sendmail script (the Postfix suite uses the real one).
-#include <doctest/doctest.h>
-
-#include <filesystem>
-#include <sstream>
-
-#include <sys/stat.h>
-
 #include "lib/util/file_util.hpp"
 #include "server/keygen/keygen.hpp"
 #include "server/publish/cli_options.hpp"
@@ -15,6 +8,13 @@
 #include "server/publish/publish_app.hpp"
 #include "server/store/store.hpp"
 #include "test/unit/test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include <sys/stat.h>
 
 using namespace uun;
 using namespace uun::publish;

@@ -1,19 +1,19 @@
 // The notifier with a fake MTA and a real SQLite store: one signed mail per
 // target, the relay map installed before submission, every hand-off recorded
 // (queued or failed: why). Also the --wait loop over recorded reports.
+#include "lib/proto/uun_header.hpp"
+#include "lib/util/clock.hpp"
+#include "server/publish/notifier.hpp"
+#include "server/publish/progress_wait.hpp"
+#include "server/publish/relay_map.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <map>
 #include <set>
 #include <sstream>
-
-#include "lib/util/clock.hpp"
-#include "lib/proto/uun_header.hpp"
-#include "server/publish/notifier.hpp"
-#include "server/publish/progress_wait.hpp"
-#include "server/publish/relay_map.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 using namespace uun::publish;

@@ -2,13 +2,13 @@
 // gets (recipient, route, envelope sender, expiry, claim) or why it is
 // skipped; plus the relay map the plan builds from registry, targets and
 // live notifications. No store, no MTA: the plan is pure.
+#include "server/publish/notify_plan.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
-
-#include "server/publish/notify_plan.hpp"
 
 using namespace uun;
 using namespace uun::publish;

@@ -1,11 +1,11 @@
 // The relay map: next hops for IPv4 and IPv6, ports, registry rows plus live
 // notifications, sorted, no duplicates, and rows that cannot be routed.
+#include "server/publish/relay_map.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "server/publish/relay_map.hpp"
 
 using namespace uun;
 using namespace uun::publish;

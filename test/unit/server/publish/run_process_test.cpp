@@ -1,13 +1,13 @@
 // run_process: exit status, captured output, stdin delivery, a child that
 // ignores its stdin, a child that overstays, a program that does not exist.
+#include "lib/util/file_util.hpp"
+#include "server/publish/run_process.hpp"
+#include "test/unit/test_support.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <string>
-
-#include "lib/util/file_util.hpp"
-#include "server/publish/run_process.hpp"
-#include "test/unit/test_support.hpp"
 
 using namespace uun;
 using namespace uun::publish;

@@ -1,9 +1,8 @@
 // Which failed SMTP hand-offs uun-publish tries again.
-#include <doctest/doctest.h>
+#include "server/publish/smtp_submit.hpp"
 
 #include <curl/curl.h>
-
-#include "server/publish/smtp_submit.hpp"
+#include <doctest/doctest.h>
 
 using namespace uun::publish;
 using outcome = handoff::outcome;

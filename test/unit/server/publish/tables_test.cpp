@@ -1,8 +1,8 @@
 // --status, --list and --appliances tables: ISO 8601 UTC times, aligned
 // columns, and the counts each row carries.
-#include <doctest/doctest.h>
-
 #include "server/publish/tables.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun;
 using namespace uun::publish;

@@ -1,12 +1,12 @@
 // UUN mail composition: the headers, the folded X-UUN that verifies with
 // lib's check_uun_header, line lengths and line ends.
+#include "lib/proto/uun_header.hpp"
+#include "server/publish/uun_mail.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
-
-#include "lib/proto/uun_header.hpp"
-#include "server/publish/uun_mail.hpp"
 
 using namespace uun;
 using namespace uun::publish;

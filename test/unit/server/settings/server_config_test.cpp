@@ -1,10 +1,10 @@
 // server.yaml: the shipped example loads for both programs; bad values are
 // reported with line and key.
-#include <doctest/doctest.h>
-
 #include "lib/util/file_util.hpp"
 #include "server/settings/server_config.hpp"
 #include "test/unit/test_support.hpp"
+
+#include <doctest/doctest.h>
 
 using namespace uun;
 using namespace uun::settings;

@@ -1,14 +1,14 @@
 // The SQLite store: log sequence, entry selection, registry binding and
 // expiry (times are injected), notifications, reports and payload import.
-#include <doctest/doctest.h>
-
-#include <sys/stat.h>
-
 #include "lib/util/digest.hpp"
 #include "lib/util/file_util.hpp"
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
 #include "test/unit/test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
 
 using namespace uun;
 // Not `using namespace uun::store`: its class `store` would make the name
