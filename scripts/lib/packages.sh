@@ -18,7 +18,7 @@ UUN_PEER_PACKAGES=(
 UUN_BENCH_SMOKE_PACKAGES=(opendkim nginx-light wrk)
 UUN_BENCH_PACKAGES=("${UUN_BENCH_SMOKE_PACKAGES[@]}" opendkim-tools valgrind linux-perf)
 # test/layout/tree.sh: the tree checks read git ls-files and the markdown.
-UUN_LAYOUT_PACKAGES=(python3 git)
+UUN_LAYOUT_PACKAGES=(python3 git universal-ctags)
 # What builds and checks the Debian packages (packaging/deb, test/package).
 UUN_PACKAGING_PACKAGES=(
   debhelper dpkg-dev fakeroot lintian man-db

@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 # The tree checks behind test/layout/tree.sh (suite layout/tree, run by
-# scripts/test): source files stay under 400 lines, README.md's Layout
+# scripts/test): source files stay under 400 lines, functions under 80
+# (unless the comment above says "Long: <why>"), each folder's code lives in
+# the namespace named after the folder, includes in STYLE.md's order
+# (includes.py), README.md's Layout
 # section names what `git ls-files` has, and the markdown links in README.md
 # and doc/*.md stay inside the repository and point at something that exists.
 # Prints "ok N - ..." / "not ok N - ...: why" and ends with
@@ -12,11 +15,65 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import includes  # noqa: E402  (beside this file)
+
 MAX_LINES = 400
 SOURCE_DIRS = ("lib", "milter", "server", "bench", "test")
 SOURCE_SUFFIXES = (".cpp", ".hpp")
 SPLIT_DIRS = ("lib", "milter", "server")  # the Layout section names each of their subdirectories
 PROTOCOL_DOC = "doc/protocol.md"
+MAX_FUNCTION_LINES = 80
+# The namespace each program folder's code lives in: its folder's name. lib/util
+# is plain "uun" (with uun::config and uun::log inside it).
+NAMESPACES = {
+    "lib/util": ("uun", "uun::config", "uun::log"),
+    "lib/proto": ("uun::proto",),
+    "milter/filter": ("uun::filter",),
+    "milter/updater": ("uun::updater",),
+    "server/settings": ("uun::settings",),
+    "server/store": ("uun::store",),
+    "server/daemon": ("uun::daemon",),
+    "server/publish": ("uun::publish",),
+    "server/keygen": ("uun::keygen",),
+    "bench/fleet": ("uun::bench",),
+}
+
+
+def long_functions(root, files):
+    """Functions over MAX_FUNCTION_LINES without a "Long:" reason in the comment above (universal-ctags)."""
+    sources = [f for f in files if f.split("/")[0] in SPLIT_DIRS + ("bench",) and f.endswith(SOURCE_SUFFIXES)]
+    out = subprocess.run(["ctags", "--languages=C++", "--kinds-C++=f", "--fields=+ne", "-x",
+                          "--_xformat=%N|%F|%n|%{end}"] + sources,
+                         cwd=root, check=True, capture_output=True, text=True).stdout
+    problems = []
+    for line in out.splitlines():
+        name, path, start, end = line.rsplit("|", 3)
+        if not start.isdigit() or not end.isdigit():
+            continue
+        length = int(end) - int(start) + 1
+        if length <= MAX_FUNCTION_LINES:
+            continue
+        with open(os.path.join(root, path), encoding="utf-8", errors="replace") as f:
+            above = f.read().splitlines()[max(0, int(start) - 8):int(start) - 1]
+        if not any(re.match(r"\s*//\s*Long:", l) for l in above):
+            problems.append(f"{path}:{start} {name} ({length} lines)")
+    return problems
+
+
+def wrong_namespaces(root, files):
+    """Files of a program folder that open a namespace other than the folder's (a thin main.cpp opens none)."""
+    problems = []
+    for f in files:
+        folder = os.path.dirname(f)
+        if folder not in NAMESPACES or not f.endswith(SOURCE_SUFFIXES):
+            continue
+        with open(os.path.join(root, f), encoding="utf-8", errors="replace") as src:
+            opened = re.findall(r"^namespace (uun[\w:]*) \{", src.read(), re.M)
+        bad = [n for n in opened if n not in NAMESPACES[folder]]
+        if bad:
+            problems.append(f"{f}: {', '.join(bad)} (want {' or '.join(NAMESPACES[folder])})")
+    return problems
 
 
 class report:
@@ -211,6 +268,15 @@ def main():
                    if f.startswith(top + "/") and f.endswith(SOURCE_SUFFIXES)
                    and (n := line_count(os.path.join(root, f))) > MAX_LINES]
             rep.check(f"no .cpp/.hpp in {top}/ over {MAX_LINES} lines", big)
+        try:
+            rep.check(f"no function in {', '.join(SPLIT_DIRS)}, bench over {MAX_FUNCTION_LINES} lines "
+                      "without a 'Long:' reason", long_functions(root, files))
+        except (OSError, subprocess.CalledProcessError) as e:
+            rep.check("ctags reads the sources", [str(e)])
+        rep.check("each program folder's code is in the namespace named after it", wrong_namespaces(root, files))
+        sources = [f for f in files if f.split("/")[0] in SOURCE_DIRS and f.endswith(SOURCE_SUFFIXES)]
+        rep.check("includes in STYLE.md's order: own header, project, third-party, standard, POSIX "
+                  "(fix: test/layout/includes.py --fix FILE...)", includes.problems(root, sources))
         with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
             readme = f.read()
         check_layout(rep, files, readme)
