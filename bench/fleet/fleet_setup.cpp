@@ -30,11 +30,10 @@ result<void> number_in(std::string_view option, std::string_view text, N low, N 
     return {};
 }
 
+// first was checked with is_ipv4_address before any of this runs.
 std::uint32_t host_order(const std::string& ipv4)
 {
-    in_addr a{};
-    ::inet_pton(AF_INET, ipv4.c_str(), &a);
-    return ntohl(a.s_addr);
+    return ipv4_host_order(ipv4).value_or(0);
 }
 
 // Whether fleet_addresses(first, count) stays at or below 255.255.255.255

@@ -46,6 +46,14 @@ bool is_ipv4_loopback(std::string_view text)
     return parse(AF_INET, text, a) && (ntohl(a.s_addr) >> 24) == 127;
 }
 
+std::optional<std::uint32_t> ipv4_host_order(std::string_view text)
+{
+    in_addr a{};
+    if (!parse(AF_INET, text, a))
+        return std::nullopt;
+    return ntohl(a.s_addr);
+}
+
 std::optional<ip_address> canonical_ip(std::string_view text)
 {
     char out[INET6_ADDRSTRLEN];

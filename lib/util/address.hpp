@@ -3,6 +3,7 @@
 // relay map. Pure functions; text that is not an address is a plain "no".
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@ bool is_ipv4_address(std::string_view text);
 bool is_ipv6_address(std::string_view text);
 bool is_ip_address(std::string_view text);  // either
 bool is_ipv4_loopback(std::string_view text);  // 127.0.0.0/8
+// The IPv4 address as a number in host byte order; nullopt when it is not one.
+std::optional<std::uint32_t> ipv4_host_order(std::string_view text);
 
 // A textual IPv4 or IPv6 address in its canonical inet_ntop form; an
 // IPv4-mapped IPv6 address becomes IPv4. nullopt when it is not an address.

@@ -32,6 +32,10 @@ TEST_CASE("IPv4 and IPv6 texts are told apart; anything else is no address")
     CHECK(is_ipv4_loopback("127.255.3.9"));
     CHECK_FALSE(is_ipv4_loopback("128.0.0.1"));
     CHECK_FALSE(is_ipv4_loopback("::1"));
+    CHECK(ipv4_host_order("127.16.0.1") == 0x7f100001u);
+    CHECK(ipv4_host_order("255.255.255.255") == 0xffffffffu);
+    CHECK_FALSE(ipv4_host_order("::1"));
+    CHECK_FALSE(ipv4_host_order(std::string("10.0.0.1\0x", 10)));
 }
 
 TEST_CASE("text with a NUL inside is not an address, whatever precedes it")
