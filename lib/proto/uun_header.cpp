@@ -211,6 +211,8 @@ result<uun_header> parse_uun_header(std::string_view value)
         return fail("bad time");
     if (*expires <= *issued)
         return fail("expires before it is issued");
+    if (*expires - *issued > max_uun_lifetime_seconds)
+        return fail(cat("lifetime ", *expires - *issued, "s is over the ", max_uun_lifetime_seconds, "s maximum"));
     c.issued = *issued;
     c.expires = *expires;
     auto nonce = base64url_decode(tags["n"]);

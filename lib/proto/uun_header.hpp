@@ -18,6 +18,10 @@ namespace uun::proto {
 inline constexpr std::size_t max_uun_header_bytes = 1024;  // a real one is ~230
 inline constexpr std::size_t max_uun_tags = 16;
 inline constexpr std::size_t uun_nonce_bytes = 16;
+// x - t at most one day (doc/protocol.md): a UUN only makes an appliance poll
+// at once, so a longer one buys nothing, while its nonce would have to be
+// kept as long and a captured one could be replayed to a fresh cache.
+inline constexpr std::int64_t max_uun_lifetime_seconds = 24 * 3600;
 inline constexpr std::string_view uun_header_name = "X-UUN";
 
 // What a UUN asserts; the signature covers exactly these fields.

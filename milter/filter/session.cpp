@@ -182,6 +182,14 @@ step session::decide(mta_link& mta, const claim& c)
 
     const std::int64_t now = context_.time.now();
     auto check = proto::check_uun_header(c.value, context_.keys, now, config.clock_skew);
+    if (check.verdict == proto::uun_verdict::not_yet_valid) {
+        // Signed by a trusted key: this host's clock is probably behind. A
+        // temporary failure lets the vendor's MTA retry; 550 would lose it.
+        log::warning(cat(queue_id, ": UUN in ", c.source, " is signed but not valid yet (", check.reason,
+                         "; is this host's clock behind?); answered 451 4.3.0 so the sender retries"));
+        mta.set_reply("451", "4.3.0", "UUN not valid yet on this host (clock behind?), try again later");
+        return step::tempfail;
+    }
     if (check.verdict != proto::uun_verdict::valid && check.verdict != proto::uun_verdict::expired)
         return reject(mta, queue_id, c.source, check.reason);
     const proto::uun_claim& claim = check.header->claim;

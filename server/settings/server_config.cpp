@@ -124,8 +124,8 @@ void read_publish(config::section& root, bool publishing, server_config& c)
             if (!proto::is_valid_channel_name(ch))
                 pub->report("channels", cat("'", ch, "' is not a channel name ([a-z0-9][a-z0-9._-]*, up to 64)"));
         c.publish.uun_lifetime = pub->duration_or("uun_lifetime", c.publish.uun_lifetime);
-        if (c.publish.uun_lifetime.count() < 60)
-            pub->report("uun_lifetime", "must be at least 1m");
+        if (c.publish.uun_lifetime.count() < 60 || c.publish.uun_lifetime.count() > proto::max_uun_lifetime_seconds)
+            pub->report("uun_lifetime", "must be from 1m to 24h (the X-UUN format's maximum)");
         c.publish.from = pub->string("from");
         c.publish.sender_domain = pub->string("sender_domain");
         if (!c.publish.from.empty() && c.publish.from.find('@') == std::string::npos)

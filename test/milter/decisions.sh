@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # uun-milter's decisions over its unix socket, driven by miltertest (a real
 # libmilter client): normal mail accepted at end of headers without its body,
-# valid UUN discarded with a trigger, forged / unknown-key / future /
-# oversized / duplicated UUN rejected 550, stale and replayed UUN discarded
+# valid UUN discarded with a trigger, forged / unknown-key / 400-day /
+# oversized / duplicated UUN rejected 550, a signed UUN from the future
+# answered 451 (this host's clock is behind), stale and replayed UUN discarded
 # without a trigger, aborts and dropped connections handled.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/lib/milter_env.sh"
@@ -47,8 +48,14 @@ check "... with 550 5.7.1, logged" log_has "STRANGER: UUN in X-UUN header reject
 
 now=$(date +%s)
 future=$(header --seq 46 --channel av --issued $((now + 3600)) --expires $((now + 7200)))
-check "a UUN issued an hour ahead is rejected" mt "unix:$sock" message.lua -D qid=FUTURE -D h1n=X-UUN -D "h1v=$future" -D want=REPLYCODE
-check "... with 550 5.7.1, logged" log_has "FUTURE: UUN in X-UUN header rejected with 550 5.7.1: issued"
+check "a signed UUN issued an hour ahead gets a reply code" mt "unix:$sock" message.lua -D qid=FUTURE -D h1n=X-UUN -D "h1v=$future" -D want=REPLYCODE
+check "... 451 4.3.0, not 550: this host's clock may be behind, the vendor's MTA retries" \
+  log_has "FUTURE: UUN in X-UUN header is signed but not valid yet (issued 3600s in the future; is this host's clock behind?); answered 451 4.3.0"
+
+long=$(header --seq 50 --channel av --issued "$now" --expires $((now + 400 * 86400)))
+check "a signed UUN that lives 400 days is rejected" mt "unix:$sock" message.lua -D qid=LONG -D h1n=X-UUN -D "h1v=$long" -D want=REPLYCODE
+check "... with 550 5.7.1: over the one-day maximum, logged" \
+  log_has "LONG: UUN in X-UUN header rejected with 550 5.7.1: lifetime 34560000s is over the 86400s maximum"
 
 big="$(header --seq 47 --channel av); z=$(head -c 600 /dev/zero | tr '\0' a)"
 check "an oversized X-UUN is rejected" mt "unix:$sock" message.lua -D qid=BIG -D h1n=X-UUN -D "h1v=$big" -D want=REPLYCODE

@@ -91,6 +91,12 @@ TEST_CASE("server.yaml errors name the line and the key")
          config_purpose::daemon, "'publish.sender_domain': must be a bare domain"},
         {"parallel out of range", base + "mta: {parallel: 0, relay_map: /r}\n", config_purpose::daemon,
          "'mta.parallel'"},
+        {"a UUN lifetime of 400 days", base + "publish: {key: /k, channels: [av], from: a@b, sender_domain: b, "
+                                              "uun_lifetime: 400d}\n",
+         config_purpose::daemon, "'publish.uun_lifetime': must be from 1m to 24h (the X-UUN format's maximum)"},
+        {"a UUN lifetime of one day is fine", base + "publish: {key: /k, channels: [av], from: a@b, sender_domain: b, "
+                                                     "uun_lifetime: 24h}\n",
+         config_purpose::daemon, ""},
         {"session_tickets not a boolean",
          "listen: ['127.0.0.1:8443']\ntls: {certificate: /c, key: /k, session_tickets: sometimes}\n"
          "store: {sqlite: /s.db, payload_dir: /p}\n",
