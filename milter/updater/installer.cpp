@@ -172,7 +172,12 @@ install_outcome installer::install(const channel_config& channel, const std::str
             log::info(cat("channel ", channel.name, ": hook said: ", printable(said, max_detail)));
         }
     }
-    state.last_seq = seq;
+    // A failed hook leaves last_seq alone: the poll cycle decides whether the
+    // entry is tried again (state.retry) or given up.
+    if (out.status == install_status::installed) {
+        state.last_seq = seq;
+        state.retry.reset();
+    }
     state.pending.reset();
     if (auto saved = store_.save(state); !saved)
         return {install_status::local_error, cat(saved.error().message, " (after installing seq ", seq, ")")};

@@ -200,17 +200,44 @@ poll_cycle::step poll_cycle::handle_entry(const proto::update_entry& entry, upda
         report(token, entry.seq, true, "", out);
         return step::next;
     case install_status::hook_failed:
-        log::error(cat(what, ": ", installed.detail, "; the previous file is back in place"));
-        ++out.problems;
         forget_partial(entry);
-        report(token, entry.seq, false, installed.detail, out);
-        return step::next;
+        return after_hook_failure(entry, installed.detail, state, token, out);
     case install_status::local_error:
         break;
     }
     log::error(cat(what, ": install failed, trying later: ", installed.detail));
     ++out.problems;
     return step::stop;
+}
+
+poll_cycle::step poll_cycle::after_hook_failure(const proto::update_entry& entry, const std::string& detail,
+                                                updater_state& state, const std::string& token, poll_outcome& out)
+{
+    // A reload that fails once (a busy daemon, a full disk) must not lose
+    // the update: the entry stays next in line and the poll ends, so the
+    // countdown's backoff decides when it is tried again; after
+    // max_hook_attempts it is given up, so one bad entry cannot stall the
+    // channels for good. Every attempt is reported.
+    std::string what = entry_text(entry);
+    unsigned attempt = state.retry && state.retry->seq == entry.seq ? state.retry->attempts + 1 : 1;
+    ++out.problems;
+    if (attempt < max_hook_attempts) {
+        state.retry = hook_retry{entry.seq, attempt};
+        if (auto saved = store_.save(state); !saved)
+            log::error(saved.error().message);
+        std::string tries = cat("attempt ", attempt, " of ", max_hook_attempts, ", trying again after a backoff");
+        log::error(cat(what, ": ", detail, "; the previous file is back in place; ", tries));
+        report(token, entry.seq, false, cat(detail, " (", tries, ")"), out);
+        return step::stop;
+    }
+    std::string gave_up = cat("gave up after ", attempt, " attempts");
+    log::error(cat(what, ": ", detail, "; the previous file is back in place; ", gave_up,
+                   ", the entry is skipped"));
+    state.retry.reset();
+    if (!advance(state, entry.seq, out))
+        return step::stop;
+    report(token, entry.seq, false, cat(detail, " (", gave_up, ")"), out);
+    return step::next;
 }
 
 bool poll_cycle::advance(updater_state& state, std::uint64_t seq, poll_outcome& out)

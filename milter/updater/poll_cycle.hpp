@@ -22,6 +22,10 @@
 
 namespace uun::updater {
 
+// How often an entry whose hook fails is installed before it is given up;
+// the attempts are a poll apart, each after the countdown's backoff.
+inline constexpr unsigned max_hook_attempts = 5;
+
 struct poll_outcome {
     // complete: every answer read and every entry in it handled (more=false at the end).
     // Otherwise a transient problem stopped it: try again after a backoff.
@@ -49,6 +53,8 @@ private:
                    bool& more);
     step handle_entry(const proto::update_entry& entry, updater_state& state, const std::string& token,
                       poll_outcome& out);
+    step after_hook_failure(const proto::update_entry& entry, const std::string& detail, updater_state& state,
+                            const std::string& token, poll_outcome& out);
     bool advance(updater_state& state, std::uint64_t seq, poll_outcome& out);
     void report(const std::string& token, std::uint64_t seq, bool installed, std::string_view detail,
                 poll_outcome& out);

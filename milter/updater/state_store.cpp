@@ -73,6 +73,14 @@ result<updater_state> parse_state(const std::string& text, const std::string& pa
         if (s.pending->file.empty() || s.pending->file.front() != '/')
             return bad("pending install names no absolute file");
     }
+    if (auto r = j.find("hook_retry"); r != j.end() && !r->is_null()) {
+        auto rseq = r->is_object() ? r->find("seq") : r->end();
+        auto tries = r->is_object() ? r->find("attempts") : r->end();
+        if (!r->is_object() || rseq == r->end() || !rseq->is_number_unsigned() || tries == r->end() ||
+            !tries->is_number_unsigned())
+            return bad("hook_retry record is incomplete");
+        s.retry = hook_retry{rseq->get<std::uint64_t>(), tries->get<unsigned>()};
+    }
     return s;
 }
 
@@ -128,6 +136,8 @@ result<void> state_store::save(const updater_state& s) const
                         {"channel", s.pending->channel},
                         {"file", s.pending->file},
                         {"had_previous", s.pending->had_previous}};
+    if (s.retry)
+        j["hook_retry"] = {{"seq", s.retry->seq}, {"attempts", s.retry->attempts}};
     std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     return write_file_atomic(state_file(), text, 0600);
 }

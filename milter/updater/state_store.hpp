@@ -25,10 +25,20 @@ struct pending_install {
     friend bool operator==(const pending_install&, const pending_install&) = default;
 };
 
+// An entry whose hook failed: tried again after a backoff until it works
+// or max_hook_attempts are spent (poll_cycle), counted across restarts.
+struct hook_retry {
+    std::uint64_t seq = 0;
+    unsigned attempts = 0;
+
+    friend bool operator==(const hook_retry&, const hook_retry&) = default;
+};
+
 struct updater_state {
     std::uint64_t last_seq = 0;
     std::optional<std::int64_t> last_poll;
     std::optional<pending_install> pending;
+    std::optional<hook_retry> retry;
 
     friend bool operator==(const updater_state&, const updater_state&) = default;
 };

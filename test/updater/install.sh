@@ -3,7 +3,8 @@
 # entries published by the real uun-publish (no MTA: nothing is urgent):
 # entries install in seq order (content, state, the server's report, the
 # hook's environment, the previous file kept); a failing hook puts the
-# previous file back and reports failed; kill -9 during a slow download
+# previous file back, reports failed and keeps the entry, which the next run
+# installs once the hook works; kill -9 during a slow download
 # (through a throttling relay) leaves nothing at the target path and the
 # next run resumes with Range; kill -9 during the hook is repaired at the
 # next start.
@@ -75,13 +76,21 @@ check_contains "failing hook: the hook saw the new file in place" "$(tail -1 "$g
 check "failing hook: av.db is version 2 again" cmp -s "$work/av-2.db" "$gw/files/av.db"
 check_eq "failing hook: the restored file keeps its mode" "$(stat -c %a "$gw/files/av.db")" "640"
 check_contains "failing hook: logged with the hook's output" "$(cat "$gw/once.log")" \
-  "seq 4 (av/av-3.db, 47 bytes): hook $work/hook.sh exited 1: reload refused: bad database; the previous file is back in place"
-check_eq "failing hook: reported failed with the reason" "$(report_of gw-1 4)" \
-  "failed|hook $work/hook.sh exited 1: reload refused: bad database"
+  "seq 4 (av/av-3.db, 47 bytes): hook $work/hook.sh exited 1: reload refused: bad database; the previous file is back in place; attempt 1 of 5, trying again after a backoff"
+check_eq "failing hook: reported failed with the reason and the attempt" "$(report_of gw-1 4)" \
+  "failed|hook $work/hook.sh exited 1: reload refused: bad database (attempt 1 of 5, trying again after a backoff)"
 check_contains "failing hook: uun-publish --status shows it" "$("$PUBLISH" -c "$work/server.yaml" --status 4)" \
   "1 failed to install"
-check_eq "failing hook: the entry counts as handled (last_seq 4)" "$(installed_seq gw-1)" "4"
+check_eq "failing hook: the entry is not given up (last_seq stays 3)" "$(installed_seq gw-1)" "3"
 check "failing hook: no temp file left beside av.db" sh -c "! ls -A '$gw/files' | grep -q uun-new"
+
+# ---- the hook works again: the update is installed after all ----------------------
+run_once gw-1
+check_eq "hook works again: --once exits 0" "$once_rc" "0"
+check "hook works again: av.db is version 3" cmp -s "$work/av-3.db" "$gw/files/av.db"
+check "hook works again: av.db.uun-prev is version 2" cmp -s "$work/av-2.db" "$gw/files/av.db.uun-prev"
+check_eq "hook works again: last_seq 4" "$(installed_seq gw-1)" "4"
+check_eq "hook works again: reported installed" "$(report_of gw-1 4)" "installed|"
 
 # ---- kill -9 during a download, then a resumed download -------------------------
 # A 3 MiB payload through a relay that passes 256 KiB/s towards the updater.
@@ -104,7 +113,7 @@ wait "$victim" 2>/dev/null
 have=$(stat -c %s "$partial" 2>/dev/null || echo 0)
 echo "# killed with $have of $((3 << 20)) bytes downloaded"
 check "kill -9: the partial file stays, short of the whole" test "$have" -gt 0 -a "$have" -lt $((3 << 20))
-check "kill -9: av.db is still version 2" cmp -s "$work/av-2.db" "$gw/files/av.db"
+check "kill -9: av.db is still version 3" cmp -s "$work/av-3.db" "$gw/files/av.db"
 check "kill -9: nothing else at the target path (no temp file)" sh -c "! ls -A '$gw/files' | grep -q uun-new"
 check_eq "kill -9: last_seq stays 4" "$(installed_seq gw-1)" "4"
 check_eq "kill -9: no report for seq 5" "$(report_of gw-1 5)" ""

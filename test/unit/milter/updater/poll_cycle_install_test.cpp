@@ -92,18 +92,72 @@ TEST_CASE("a failing hook leaves the previous file in place")
     w.publish(1, "av", "broken");
     auto s = w.service();
     auto out = s->poll(poll_reason::periodic);
-    CHECK(out.complete);
+    CHECK_FALSE(out.complete);  // the entry is still to do: the poll backs off and tries again
     CHECK(out.installed == 0);
     CHECK(test::slurp(w.file("av")) == "old");
-    CHECK(w.saved_last_seq() == 1);  // refused for good: the hook failed
+    CHECK(w.saved_last_seq() == 0);  // not lost: one failed reload does not skip the update
     CHECK_FALSE(w.store->load()->pending);
+    CHECK(w.store->load()->retry == std::optional(hook_retry{1, 1}));
     REQUIRE(w.server.reports.size() == 1);
     CHECK(w.server.reports[0].at("status") == "failed");
     std::string detail = w.server.reports[0].at("detail");
     INFO("detail: ", detail);
     CHECK(detail.find("exited 3") != std::string::npos);
     CHECK(detail.find("cannot load signatures") != std::string::npos);
-    CHECK(detail.back() != ' ');  // the output's line end is not kept as a trailing space
+    CHECK(detail.find("(attempt 1 of 5, trying again after a backoff)") != std::string::npos);
+    CHECK(detail.find("signatures (attempt") != std::string::npos);  // the output's line end is not kept
+}
+
+TEST_CASE("a hook that fails once and then works installs the update at the next poll")
+{
+    world w;
+    w.set_old_file("av", "old");
+    auto flag = w.dir.file("hook-fails");
+    test::spit(flag, "");
+    w.channel("av").hook = {"/bin/sh", "-c", "test ! -e " + flag};
+    w.publish(1, "av", "new");
+    w.publish(2, "av", "newer");
+    auto s = w.service();
+    auto first = s->poll(poll_reason::periodic);
+    CHECK_FALSE(first.complete);
+    CHECK(test::slurp(w.file("av")) == "old");
+    CHECK(w.saved_last_seq() == 0);  // seq 2 waits behind seq 1: nothing is skipped
+    ::unlink(flag.c_str());
+    auto second = s->poll(poll_reason::periodic);
+    CHECK(second.complete);
+    CHECK(second.installed == 2);
+    CHECK(test::slurp(w.file("av")) == "newer");
+    CHECK(w.saved_last_seq() == 2);
+    CHECK_FALSE(w.store->load()->retry);
+    REQUIRE(w.server.reports.size() == 3);
+    CHECK(w.server.reports[0].at("status") == "failed");
+    CHECK(w.server.reports[1].at("status") == "installed");
+    CHECK(w.server.reports[1].at("seq") == 1);
+}
+
+TEST_CASE("a hook that keeps failing is given up after 5 attempts, each reported, and the log moves on")
+{
+    world w;
+    w.set_old_file("av", "old");
+    w.channel("av").hook = {"/bin/false"};
+    w.publish(1, "av", "broken");
+    auto s = w.service();
+    for (unsigned attempt = 1; attempt < max_hook_attempts; ++attempt) {
+        CAPTURE(attempt);
+        CHECK_FALSE(s->poll(poll_reason::periodic).complete);
+        CHECK(w.saved_last_seq() == 0);
+        CHECK(w.store->load()->retry == std::optional(hook_retry{1, attempt}));
+    }
+    auto last = s->poll(poll_reason::periodic);
+    CHECK(last.complete);
+    CHECK(w.saved_last_seq() == 1);
+    CHECK_FALSE(w.store->load()->retry);
+    CHECK(test::slurp(w.file("av")) == "old");
+    REQUIRE(w.server.reports.size() == max_hook_attempts);
+    for (const auto& r : w.server.reports)
+        CHECK(r.at("status") == "failed");
+    CHECK(w.server.reports.back().at("detail").get<std::string>().find("(gave up after 5 attempts)") !=
+          std::string::npos);
 }
 
 TEST_CASE("/bin/false as the hook, and no previous file: the new file is taken away again")
@@ -114,7 +168,7 @@ TEST_CASE("/bin/false as the hook, and no previous file: the new file is taken a
     auto s = w.service();
     s->poll(poll_reason::periodic);
     CHECK_FALSE(test::exists(w.file("av")));
-    CHECK(w.saved_last_seq() == 1);
+    CHECK(w.saved_last_seq() == 0);
 }
 
 TEST_CASE("a hook that times out is killed and the previous file put back")

@@ -122,7 +122,7 @@ TEST_CASE("an entry with an old seq is ignored")
     world w;
     w.set_old_file("av", "old");
     REQUIRE(w.store->prepare());
-    REQUIRE(w.store->save({5, std::nullopt, std::nullopt}));
+    REQUIRE(w.store->save({5, std::nullopt, std::nullopt, std::nullopt}));
     auto e = w.entry(3, "av", "replayed");
     auto envelope = w.sign(e, w.key);
     w.server.payloads[e.sha256] = "replayed";

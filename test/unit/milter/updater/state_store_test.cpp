@@ -18,7 +18,7 @@ TEST_CASE("state survives a save and a load, journal included")
     auto fresh = store.load();
     REQUIRE(fresh);
     CHECK(*fresh == updater_state{});
-    updater_state s{41, 1'800'000'000, pending_install{42, "av", "/var/lib/av.db", true}};
+    updater_state s{41, 1'800'000'000, pending_install{42, "av", "/var/lib/av.db", true}, hook_retry{42, 2}};
     REQUIRE(store.save(s));
     auto back = store.load();
     REQUIRE(back);
@@ -41,6 +41,8 @@ TEST_CASE("a damaged state file is refused, not taken as last_seq 0")
         R"({"last_poll": 5})",
         R"({"last_seq": 1, "pending": {"seq": 2}})",
         R"({"last_seq": 1, "pending": {"seq": 2, "channel": "av", "file": "relative", "had_previous": true}})",
+        R"({"last_seq": 1, "hook_retry": {"seq": 2}})",
+        R"({"last_seq": 1, "hook_retry": {"seq": 2, "attempts": -1}})",
     };
     for (const char* text : bad) {
         INFO("state file: ", std::string(text));

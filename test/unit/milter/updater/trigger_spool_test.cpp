@@ -86,7 +86,7 @@ TEST_CASE("a trigger left while the updater was down is found at start and polle
     world w;
     w.publish(1, "av", "first");
     REQUIRE(w.store->prepare());
-    REQUIRE(w.store->save({0, w.clock.now() - 3600, std::nullopt}));  // polled an hour ago
+    REQUIRE(w.store->save({0, w.clock.now() - 3600, std::nullopt, std::nullopt}));  // polled an hour ago
     auto name = w.drop_trigger(1);
     auto s = w.service();
     REQUIRE(s->has_triggers());
