@@ -211,7 +211,7 @@ done
 # on every try: uun-publish pauses, tries it once more, and stops there because
 # that pass got nothing through.
 postconf -c "$vendor/etc" -e "smtpd_client_message_rate_limit = 1" "smtpd_client_event_limit_exceptions ="
-postfix -c "$vendor/etc" reload >/dev/null 2>&1
+check "the vendor MTA reloads with the rate limit" postfix_reload "$vendor"
 out=$("$PUBLISH" -c "$work/smtp.yaml" --renotify 3 2>"$work/deferred.err")
 check_eq "a deferred SMTP hand-off: exit 4" "$?" "4"
 check_contains "a deferred SMTP hand-off: one UUN queued" "$out" "notified seq 3: 1 of 2 UUNs queued, 1 failed"
@@ -220,7 +220,7 @@ check "a deferred SMTP hand-off: the failure gives the 450 and the tries" \
 check_eq "a deferred SMTP hand-off: Postfix deferred it twice" \
   "$(grep -c "warning: Message delivery request rate limit exceeded" "$vendor/maillog")" "2"
 postconf -c "$vendor/etc" -X smtpd_client_message_rate_limit smtpd_client_event_limit_exceptions
-postfix -c "$vendor/etc" reload >/dev/null 2>&1
+check "the vendor MTA reloads without the rate limit" postfix_reload "$vendor"
 out=$("$PUBLISH" -c "$work/smtp.yaml" --renotify 3 2>&1)
 check_contains "once the MTA takes mail again, --renotify queues both" "$out" "notified seq 3: 2 of 2 UUNs queued, 0 failed"
 both_have() { [ $(($(sink_count "$work/sink1") + $(sink_count "$work/sink2"))) -ge "$1" ]; }

@@ -158,8 +158,23 @@ postfix_stop() {
   return 0
 }
 
+# postfix_reload DIR: returns once every process of the old configuration has
+# gone. `postfix reload` returns at once and an idle smtpd of the old generation
+# may still take the next connection with the old settings, which made a test
+# that had just set a rate limit see it ignored.
 postfix_reload() {
-  postfix -c "$1/etc" reload >/dev/null 2>&1
+  local dir=$1 master old pid i
+  master=$(postfix_master_pid "$dir")
+  old=$(pgrep -P "$master" 2>/dev/null)
+  postfix -c "$dir/etc" reload >/dev/null 2>&1 || return 1
+  for pid in $old; do
+    for i in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -0 "$pid" 2>/dev/null && { echo "postfix_reload: process $pid of $dir still runs" >&2; return 1; }
+  done
+  return 0
 }
 
 postfix_sendmail() {
