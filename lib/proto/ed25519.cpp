@@ -90,6 +90,17 @@ result<public_key> public_key::from_pem(std::string_view pem, std::string_view o
     return public_key(std::move(owned));
 }
 
+result<public_key> public_key::from_raw(std::string_view raw)
+{
+    if (raw.size() != 32)
+        return fail(cat("an Ed25519 public key is 32 bytes, not ", raw.size()));
+    EVP_PKEY* key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                                reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    if (key == nullptr)
+        return fail(cat("cannot use raw public key: ", openssl_error()));
+    return public_key(pkey_ptr(key, pkey_deleter{}));
+}
+
 result<public_key> public_key::load(const std::string& path)
 {
     auto text = read_file(path, max_pem_bytes);

@@ -32,6 +32,8 @@ class public_key {
 public:
     static result<public_key> from_pem(std::string_view pem, std::string_view origin = "key");
     static result<public_key> load(const std::string& path);
+    // The 32 raw bytes, as root metadata lists a key.
+    static result<public_key> from_raw(std::string_view raw);
 
     bool verify(std::string_view message, std::string_view signature) const;
     const std::string& id() const { return id_; }

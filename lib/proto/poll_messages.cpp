@@ -142,6 +142,36 @@ result<void> read_notify(const json& j, poll_request& p)
     return {};
 }
 
+// What an updater that follows a root adds; each is optional.
+result<void> read_trust_fields(const json& j, poll_request& p)
+{
+    if (j.contains(field::root_version)) {
+        auto version = unsigned_member(j, {field::root_version}, 1, max_seq);
+        if (!version)
+            return std::unexpected(version.error());
+        p.root_version = *version;
+    }
+    if (auto positions = j.find(field::positions); positions != j.end()) {
+        if (!positions->is_object() || positions->size() > max_poll_channels)
+            return fail(cat("'positions' must be an object of at most ", max_poll_channels, " channels"));
+        for (const auto& [channel, at] : positions->items()) {
+            if (!is_valid_channel_name(channel) || !at.is_number_unsigned() || at.get<std::uint64_t>() > max_seq)
+                return fail("'positions' must map channel names to channel_seq numbers");
+            p.positions.emplace(channel, at.get<std::uint64_t>());
+        }
+    }
+    if (auto wanted = j.find(field::wanted); wanted != j.end()) {
+        if (!wanted->is_array() || wanted->size() > max_wanted_seqs)
+            return fail(cat("'wanted' must be a list of at most ", max_wanted_seqs, " seqs"));
+        for (const auto& seq : *wanted) {
+            if (!seq.is_number_unsigned() || seq.get<std::uint64_t>() == 0 || seq.get<std::uint64_t>() > max_seq)
+                return fail("'wanted' holds something that is not a seq");
+            p.wanted.push_back(seq.get<std::uint64_t>());
+        }
+    }
+    return {};
+}
+
 // Everything after id and token: what the appliance is, wants and has.
 result<void> read_poll_facts(const json& j, poll_request& p)
 {
@@ -170,7 +200,7 @@ result<void> read_poll_facts(const json& j, poll_request& p)
     if (!known)
         return fail("'reason' must be periodic or urgent");
     p.reason = *known;
-    return {};
+    return read_trust_fields(j, p);
 }
 
 result<std::string> detail_member(const json& j)
@@ -234,6 +264,11 @@ std::string poll_request_body(const poll_request& request)
         {field::last_seq, request.last_seq},
         {field::reason, to_string(request.reason)},
     };
+    if (request.root_version != 0) {
+        j[field::root_version] = request.root_version;
+        j[field::positions] = request.positions;
+        j[field::wanted] = request.wanted;
+    }
     return dump(j);
 }
 
@@ -326,6 +361,16 @@ result<poll_answer> parse_poll_answer(std::string_view body, std::size_t max_byt
         if (!r->is_boolean())
             return fail("the poll answer's 'registered' is not a boolean");
         a.registered = r->get<bool>();
+    }
+    if (auto roots = j.find(field::roots); roots != j.end()) {
+        if (!roots->is_array() || roots->size() > max_answer_roots)
+            return fail(cat("the poll answer's 'roots' is not a list of at most ", max_answer_roots));
+        a.roots.assign(roots->begin(), roots->end());
+    }
+    if (auto t = j.find(field::timestamp); t != j.end()) {
+        if (!t->is_object())
+            return fail("the poll answer's 'timestamp' is not an envelope");
+        a.timestamp = *t;
     }
     return a;
 }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,9 +44,19 @@ inline constexpr std::string_view head_seq = "head_seq";
 inline constexpr std::string_view poll_interval = "poll_interval";
 inline constexpr std::string_view registered = "registered";
 inline constexpr std::string_view server_time = "server_time";
+// The trust model's fields (doc/trust.md); absent in a v1 updater's poll.
+inline constexpr std::string_view root_version = "root_version";
+inline constexpr std::string_view positions = "positions";
+inline constexpr std::string_view wanted = "wanted";
+inline constexpr std::string_view roots = "roots";
+inline constexpr std::string_view timestamp = "timestamp";
 }  // namespace field
 
 inline constexpr std::size_t max_poll_channels = 16;
+// Seqs of verified UUNs still waiting for their entry, sent so the server
+// serves each even on a channel the appliance does not follow.
+inline constexpr std::size_t max_wanted_seqs = 16;
+inline constexpr std::size_t max_answer_roots = 32;
 inline constexpr std::size_t max_report_detail_bytes = 512;
 // The store keeps seq in SQLite's signed 64-bit integer.
 inline constexpr std::uint64_t max_seq = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -74,6 +85,11 @@ struct poll_request {
     int notify_port = 25;
     std::uint64_t last_seq = 0;
     poll_reason reason = poll_reason::periodic;
+    // Set by an updater that follows a root (doc/trust.md); 0 / empty from a
+    // v1 updater, which the server answers as before.
+    std::uint64_t root_version = 0;
+    std::map<std::string, std::uint64_t> positions;  // channel -> channel_seq finished
+    std::vector<std::uint64_t> wanted;
 };
 
 struct report_request {
@@ -90,6 +106,8 @@ struct poll_answer {
     std::optional<std::uint64_t> head_seq;  // unsigned: for the log only
     std::optional<std::chrono::seconds> poll_interval;
     std::optional<bool> registered;
+    std::vector<nlohmann::json> roots;        // root envelopes after the poll's root_version, ascending
+    std::optional<nlohmann::json> timestamp;  // the timestamp statement's envelope, not yet verified
 };
 
 // The bodies as the updater sends them; the caller's values already obey

@@ -238,11 +238,14 @@ nlohmann::json to_json(const update_entry& e)
     nlohmann::json target = nlohmann::json::array();
     for (const auto& sel : e.target)
         target.push_back(to_string(sel));
-    return nlohmann::json{
+    nlohmann::json j{
         {"seq", e.seq},       {"id", e.id},         {"channel", e.channel},     {"name", e.name},
         {"sha256", e.sha256}, {"size", e.size},     {"urgent", e.urgent},       {"published", e.published},
         {"target", target},
     };
+    if (e.channel_seq != 0)
+        j["channel_seq"] = e.channel_seq;
+    return j;
 }
 
 std::string entry_payload(const update_entry& entry)
@@ -288,6 +291,14 @@ result<update_entry> update_entry_from_json(std::string_view text)
     e.published = *published;
     if (e.seq == 0)
         return fail("entry seq must be at least 1");
+    if (j.contains("channel_seq")) {
+        auto channel_seq = field<std::uint64_t>(j, "channel_seq");
+        if (!channel_seq)
+            return std::unexpected(channel_seq.error());
+        if (*channel_seq == 0 || *channel_seq > e.seq)
+            return fail("entry channel_seq must be between 1 and its seq");
+        e.channel_seq = *channel_seq;
+    }
     if (e.id.empty() || e.id.size() > 128)
         return fail("entry id is empty or too long");
     if (!is_valid_channel_name(e.channel))

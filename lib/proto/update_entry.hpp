@@ -28,6 +28,10 @@ struct update_entry {
     std::uint64_t seq = 0;
     std::string id;
     std::string channel;
+    // The entry's place on its channel (1, 2, 3, ... without gaps), signed by
+    // the publisher so an appliance can tell a withheld entry from none.
+    // 0 only in entries of the v1 trust model, which had no channel order.
+    std::uint64_t channel_seq = 0;
     std::string name;    // informational file name; never used as a path
     std::string sha256;  // of the payload, lowercase hex
     std::uint64_t size = 0;

@@ -18,6 +18,9 @@ std::string poll_request_body(const updater_config& config, const std::string& t
         .notify_port = config.notify_port,
         .last_seq = last_seq,
         .reason = reason,
+        .root_version = 0,
+        .positions = {},
+        .wanted = {},
     });
 }
 

@@ -251,11 +251,15 @@ TEST_CASE("what the updater builds, the server parses to the same values")
     };
     const row rows[] = {
         {"the doc/protocol.md example",
-         {"gw-0001", token, "mg-5000", "3.2.1", {"av", "sys"}, "uun@gw1.example.net", 25, 41, poll_reason::periodic}},
+         {"gw-0001", token, "mg-5000", "3.2.1", {"av", "sys"}, "uun@gw1.example.net", 25, 41, poll_reason::periodic,
+          0, {}, {}}},
         {"urgent, IPv6 literal, edge values",
          {std::string(64, 'Z'), token, "mg_5000", "1:3.2+deb12~rc1", {"a", "b.c", "d-e_f"}, "uun@[IPv6:2001:db8::7]",
-          65535, max_seq, poll_reason::urgent}},
-        {"new appliance", {"a", token, "p", "0", {"av"}, "postmaster@localhost", 1, 0, poll_reason::periodic}},
+          65535, max_seq, poll_reason::urgent, 0, {}, {}}},
+        {"new appliance", {"a", token, "p", "0", {"av"}, "postmaster@localhost", 1, 0, poll_reason::periodic, 0, {}, {}}},
+        {"following root v3",
+         {"gw-2", token, "p", "1", {"av", "sys"}, "uun@gw2.example.net", 25, 57, poll_reason::urgent, 3,
+          {{"av", 12}, {"sys", 0}}, {57, 58}}},
     };
     for (const auto& r : rows) {
         auto got = parse_poll_request(poll_request_body(r.sent), max_body);
@@ -270,6 +274,9 @@ TEST_CASE("what the updater builds, the server parses to the same values")
         CHECK(got->notify_port == r.sent.notify_port);
         CHECK(got->last_seq == r.sent.last_seq);
         CHECK(got->reason == r.sent.reason);
+        CHECK(got->root_version == r.sent.root_version);
+        CHECK(got->positions == r.sent.positions);
+        CHECK(got->wanted == r.sent.wanted);
     }
 
     const report_request reports[] = {
