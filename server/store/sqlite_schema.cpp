@@ -63,6 +63,12 @@ const char* const migrations[] = {
         at INTEGER NOT NULL,
         PRIMARY KEY (appliance_id, seq));
     )sql",
+    // version 2: the v2 trust model orders entries per channel (doc/trust.md);
+    // v1 entries keep channel_seq 0 and are not part of any channel's order.
+    R"sql(
+    ALTER TABLE entries ADD COLUMN channel_seq INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX entries_by_channel_seq ON entries (channel, channel_seq) WHERE channel_seq > 0;
+    )sql",
 };
 
 constexpr std::int64_t schema_version = std::size(migrations);
