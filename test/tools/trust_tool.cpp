@@ -25,6 +25,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <ranges>
 #include <string>
 #include <vector>
 
@@ -57,15 +58,9 @@ options parse(int argc, char** argv)
 std::vector<std::string> split(const std::string& s)
 {
     std::vector<std::string> out;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto j = s.find(',', i);
-        if (j == std::string::npos)
-            j = s.size();
-        if (j > i)
-            out.push_back(s.substr(i, j - i));
-        i = j + 1;
-    }
+    for (auto part : s | std::views::split(','))
+        if (!part.empty())
+            out.emplace_back(part.begin(), part.end());
     return out;
 }
 

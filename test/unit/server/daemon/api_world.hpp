@@ -9,8 +9,8 @@
 #include "lib/util/digest.hpp"
 #include "lib/util/file_util.hpp"
 #include "lib/util/random.hpp"
-#include "lib/util/sqlite.hpp"
 #include "server/daemon/api.hpp"
+#include "test/unit/server/store/channel_seq.hpp"
 #include "test/unit/test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -99,12 +99,7 @@ struct world {
             return proto::dsse_sign(proto::update_payload_type, proto::entry_payload(d), key).dump();
         });
         REQUIRE(stored);
-        auto raw = sqlite_db::open(dir.file("store.db"));
-        REQUIRE(raw);
-        auto st = raw->prepare("UPDATE entries SET channel_seq = ?1 WHERE seq = ?2");
-        REQUIRE(st);
-        st->bind(1, static_cast<std::int64_t>(channel_seq)).bind(2, static_cast<std::int64_t>(stored->entry.seq));
-        REQUIRE(st->run());
+        test::set_channel_seq(dir.file("store.db"), stored->entry.seq, channel_seq);
         return *stored;
     }
 

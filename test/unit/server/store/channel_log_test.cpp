@@ -1,8 +1,8 @@
 // The store's v2 view of the log (sqlite_channel_log.cpp): per-channel
 // positions, wanted seqs on any channel, no target filter, v1 entries left
 // out, the limit, and the heads a timestamp statement signs.
-#include "lib/util/sqlite.hpp"
 #include "server/store/store.hpp"
+#include "test/unit/server/store/channel_seq.hpp"
 #include "test/unit/test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -32,7 +32,6 @@ struct log_world {
         add("web", 0);                    // 8
     }
 
-    // As uun-publish's v2 append leaves it: the column set with the entry.
     void add(const std::string& channel, std::uint64_t channel_seq, const std::string& target = "")
     {
         proto::update_entry e;
@@ -46,12 +45,7 @@ struct log_world {
             return cat("{\"seq\":", d.seq, "}");
         });
         REQUIRE(stored);
-        auto db = sqlite_db::open(dir.file("store.db"));
-        REQUIRE(db);
-        auto st = db->prepare("UPDATE entries SET channel_seq = ?1 WHERE seq = ?2");
-        REQUIRE(st);
-        st->bind(1, static_cast<std::int64_t>(channel_seq)).bind(2, static_cast<std::int64_t>(stored->entry.seq));
-        REQUIRE(st->run());
+        test::set_channel_seq(dir.file("store.db"), stored->entry.seq, channel_seq);
     }
 };
 
@@ -132,13 +126,8 @@ TEST_CASE("channel heads: the newest channel_seq of each channel and the log hea
 TEST_CASE("a v2 poll registers, binds the token and marks notified entries fetched like a v1 poll")
 {
     log_world w;
-    store::notification_record n;
-    n.appliance_id = "gw-1";
-    n.seq = 6;
-    n.notified_at = 1500;
-    n.expires = 5000;
-    n.address = "127.0.0.1";
-    n.result = "queued";
+    // appliance, seq, notified_at, expires, address, port, sender, recipient, result, fetched_at
+    store::notification_record n{"gw-1", 6, 1500, 5000, "127.0.0.1", 25, "uun+gw-1@v.test", "uun@gw-1.test", "queued", 0};
     REQUIRE(w.s->record_notification(n));
     auto first = w.s->exchange_poll_v2(appliance({"av"}), "h", {{{"av", 2}}, {}}, 2000, 10);
     REQUIRE(first);
