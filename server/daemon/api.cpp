@@ -49,6 +49,8 @@ api::api(store::store& entries_and_registry, store::payload_dir payloads, api_se
     : store_(entries_and_registry), payloads_(std::move(payloads)), settings_(std::move(settings)),
       metrics_(counters), clock_(time)
 {
+    if (settings_.trust)
+        metrics_.set_root_version(settings_.trust->roots.newest.version);
 }
 
 http_reply api::handle(const http_request& request, const boost::asio::ip::address& peer) noexcept

@@ -8,6 +8,7 @@
 #include "server/daemon/client_address.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/replies.hpp"
+#include "server/daemon/trust_roots.hpp"
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
 
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,9 @@ struct api_settings {
     std::size_t max_entries = 64;
     trusted_proxies proxies;
     bool debug = false;  // per-request log lines
+    // Set when server.yaml has a trust section: v2 polls get roots, a
+    // timestamp and the per-channel entries. Null: every poll is answered v1.
+    std::shared_ptr<trust_service> trust;
 };
 
 // Routes by path alone (the query is ignored), for metrics labels too.
@@ -47,6 +52,10 @@ public:
 private:
     http_reply dispatch(route where, const http_request& request, const boost::asio::ip::address& peer);
     http_reply poll(const http_request& request, const boost::asio::ip::address& peer);
+    // The v2 poll's exchange and the answer's roots and timestamp (poll_handler.cpp).
+    struct trust_parts;
+    result<store::poll_exchange> exchange(const store::appliance_record& appliance, const std::string& token_hash,
+                                          const proto::poll_request& request, std::int64_t now, trust_parts& parts);
     http_reply report(const http_request& request);
     http_reply payload(const http_request& request, std::string_view name);
     http_reply metrics_page();

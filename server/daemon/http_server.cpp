@@ -61,7 +61,8 @@ unsigned http_server::worker_count() const
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-int http_server::run(store::store& entries_and_registry, const clock& time, const std::function<void()>& ready)
+int http_server::run(store::store& entries_and_registry, const clock& time, const std::function<void()>& ready,
+                     std::shared_ptr<trust_service> trust)
 {
     store_ = &entries_and_registry;
     clock_ = &time;
@@ -76,6 +77,7 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
     settings.max_entries = static_cast<std::size_t>(config_.poll.max_entries);
     settings.proxies = std::move(*proxies);
     settings.debug = config_.log.debug;
+    settings.trust = std::move(trust);
     api_ = std::make_unique<api>(entries_and_registry, store::payload_dir(config_.store.payload_dir),
                                  std::move(settings), metrics_, time);
     session_limits limits;

@@ -30,8 +30,10 @@ public:
     static result<std::unique_ptr<http_server>> prepare(const settings::server_config& config);
 
     // Serves until SIGTERM or SIGINT, then stops cleanly; `ready` is called
-    // once everything listens. Returns the exit status.
-    int run(store::store& entries_and_registry, const clock& time, const std::function<void()>& ready);
+    // once everything listens; `trust` (null without a trust section) serves
+    // v2 polls. Returns the exit status.
+    int run(store::store& entries_and_registry, const clock& time, const std::function<void()>& ready,
+            std::shared_ptr<trust_service> trust);
 
     // Around fork(): the child gets its own epoll instance and signal pipe.
     void before_fork();

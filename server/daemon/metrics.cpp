@@ -80,6 +80,8 @@ metrics_snapshot metrics::snapshot() const
     s.appliances_new = appliances_new_.load(std::memory_order_relaxed);
     s.appliances_moved = appliances_moved_.load(std::memory_order_relaxed);
     s.token_mismatches = token_mismatches_.load(std::memory_order_relaxed);
+    s.timestamps_signed = timestamps_signed_.load(std::memory_order_relaxed);
+    s.root_version = root_version_.load(std::memory_order_relaxed);
     s.open_connections = open_connections_.load(std::memory_order_relaxed);
     s.inflight_requests = inflight_requests_.load(std::memory_order_relaxed);
     return s;
@@ -108,6 +110,11 @@ std::string format_metrics(const metrics_snapshot& s)
     sample(out, "uun_registry_changes_total", "{change=\"moved\"}", s.appliances_moved);
     family(out, "uun_poll_token_mismatches_total", "counter", "Polls whose token did not match the registry row.");
     sample(out, "uun_poll_token_mismatches_total", "", s.token_mismatches);
+    family(out, "uun_timestamp_statements_signed_total", "counter",
+           "Timestamp statements signed (a cached one serves polls until the log moves).");
+    sample(out, "uun_timestamp_statements_signed_total", "", s.timestamps_signed);
+    family(out, "uun_trust_root_version", "gauge", "Newest root version served; 0: no trust section (v1).");
+    sample(out, "uun_trust_root_version", "", s.root_version);
     family(out, "uun_open_connections", "gauge", "Client connections open now.");
     sample(out, "uun_open_connections", "", s.open_connections);
     family(out, "uun_inflight_requests", "gauge", "Requests being handled now.");

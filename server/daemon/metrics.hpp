@@ -41,6 +41,8 @@ struct metrics_snapshot {
     std::uint64_t appliances_new = 0;
     std::uint64_t appliances_moved = 0;
     std::uint64_t token_mismatches = 0;
+    std::uint64_t timestamps_signed = 0;
+    std::uint64_t root_version = 0;  // newest root served; 0: the v1 trust model
     std::int64_t open_connections = 0;
     std::int64_t inflight_requests = 0;
     std::uint64_t registry_appliances = 0;
@@ -57,6 +59,8 @@ public:
     void count_new_appliance() { appliances_new_.fetch_add(1, std::memory_order_relaxed); }
     void count_moved_appliance() { appliances_moved_.fetch_add(1, std::memory_order_relaxed); }
     void count_token_mismatch() { token_mismatches_.fetch_add(1, std::memory_order_relaxed); }
+    void count_timestamp_signed() { timestamps_signed_.fetch_add(1, std::memory_order_relaxed); }
+    void set_root_version(std::uint64_t v) { root_version_.store(v, std::memory_order_relaxed); }
 
     // Connections and requests in progress; the server's load limits read these.
     std::atomic<std::int64_t>& open_connections() { return open_connections_; }
@@ -76,6 +80,8 @@ private:
     counter appliances_new_{0};
     counter appliances_moved_{0};
     counter token_mismatches_{0};
+    counter timestamps_signed_{0};
+    counter root_version_{0};
     std::atomic<std::int64_t> open_connections_{0};
     std::atomic<std::int64_t> inflight_requests_{0};
 };

@@ -40,12 +40,15 @@ store::appliance_record record_of(proto::poll_request& p, std::string address)
     return a;
 }
 
+// roots and timestamp: empty in a v1 answer, which then has neither field.
 std::string poll_answer(const store::entry_batch& batch, std::uint64_t head_seq, std::int64_t interval, bool registered,
-                        std::int64_t now)
+                        std::int64_t now, const std::vector<const std::string*>& roots, std::string_view timestamp)
 {
-    std::size_t size = 160;
+    std::size_t size = 180 + timestamp.size();
     for (const auto& e : batch.entries)
         size += e.envelope.size() + 1;
+    for (const auto* r : roots)
+        size += r->size() + 1;
     std::string out;
     out.reserve(size);
     // "name": after { or , ; the names are the ones the updater parses.
@@ -72,11 +75,47 @@ std::string poll_answer(const store::entry_batch& batch, std::uint64_t head_seq,
     out += registered ? "true" : "false";
     key(proto::field::server_time);
     out += std::to_string(now);
+    if (!timestamp.empty()) {
+        key(proto::field::roots);
+        out += '[';
+        for (std::size_t i = 0; i < roots.size(); ++i) {
+            if (i != 0)
+                out += ',';
+            out += *roots[i];
+        }
+        out += ']';
+        key(proto::field::timestamp);
+        out += timestamp;
+    }
     out += '}';
     return out;
 }
 
 }  // namespace
+
+struct api::trust_parts {
+    std::vector<const std::string*> roots;
+    std::string timestamp;  // empty: a v1 answer
+};
+
+result<store::poll_exchange> api::exchange(const store::appliance_record& appliance, const std::string& token_hash,
+                                           const proto::poll_request& request, std::int64_t now, trust_parts& parts)
+{
+    // A v2 updater polling a server without roots gets a v1 answer: no
+    // timestamp, which it reports, as it should.
+    if (request.root_version == 0 || !settings_.trust)
+        return store_.exchange_poll(appliance, token_hash, now, settings_.max_entries);
+    auto exchanged = store_.exchange_poll_v2(appliance, token_hash, {request.positions, request.wanted}, now,
+                                             settings_.max_entries);
+    if (!exchanged)
+        return exchanged;
+    parts.roots = settings_.trust->roots_after(request.root_version);
+    auto statement = settings_.trust->signer.statement_for(exchanged->heads, now);
+    if (statement.signed_now)
+        metrics_.count_timestamp_signed();
+    parts.timestamp = std::move(statement.envelope);
+    return exchanged;
+}
 
 http_reply api::poll(const http_request& request, const boost::asio::ip::address& peer)
 {
@@ -91,7 +130,8 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     store::appliance_record appliance = record_of(*parsed, std::move(*address));
     std::int64_t now = clock_.now();
 
-    auto exchanged = store_.exchange_poll(appliance, token_hash, now, settings_.max_entries);
+    trust_parts trust;
+    auto exchanged = exchange(appliance, token_hash, *parsed, now, trust);
     if (!exchanged)
         return store_failure("poll transaction", exchanged.error());
     bool registered = exchanged->registered == store::registration::recorded;
@@ -115,11 +155,14 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
                       " port ", old->notify_port, ") to ", appliance.address, " (notify ",
                       appliance.notify_recipient, " port ", appliance.notify_port, ")"));
     }
-    if (settings_.debug)
+    if (settings_.debug) {
+        auto model = trust.timestamp.empty() ? std::string() : cat(" (v2, root v", parsed->root_version, ")");
         log::debug(cat("poll ", appliance.id, " from ", appliance.address, " ", to_string(reason), " after seq ",
-                       appliance.last_seq, ": ", batch.entries.size(), " entries", batch.more ? " and more" : "",
+                       appliance.last_seq, model, ": ", batch.entries.size(), " entries", batch.more ? " and more" : "",
                        registered ? "" : " (not registered)"));
-    return json_reply(http::status::ok, poll_answer(batch, exchanged->head_seq, settings_.poll_interval.count(), registered, now));
+    }
+    return json_reply(http::status::ok, poll_answer(batch, exchanged->head_seq, settings_.poll_interval.count(),
+                                                    registered, now, trust.roots, trust.timestamp));
 }
 
 }  // namespace uun::daemon

@@ -10,6 +10,7 @@
 #include "server/daemon/command_line.hpp"
 #include "server/daemon/http_server.hpp"
 #include "server/daemon/registry_sweep.hpp"
+#include "server/daemon/trust_roots.hpp"
 #include "server/settings/server_config.hpp"
 #include "server/store/store.hpp"
 #include "uun_build_config.hpp"
@@ -17,6 +18,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,23 @@ result<void> check_payload_dir(const std::string& dir)
     return {};
 }
 
+// Null without a trust section (a v1 server).
+result<std::shared_ptr<trust_service>> start_trust(const settings::trust_config& config)
+{
+    if (!config.enabled())
+        return nullptr;
+    auto trust = load_trust(config);
+    if (!trust)
+        return trust;
+    const auto& newest = (*trust)->roots.newest;
+    log::info(cat("trust: serving roots v1 to v", newest.version, " from ", config.roots_dir, "; timestamp key ",
+                  config.timestamp_key));
+    if (newest.expired(system_clock().now()))
+        log::warning(cat("trust: the newest root v", newest.version,
+                         " has expired; appliances refuse it until a newer one is in ", config.roots_dir));
+    return trust;
+}
+
 int sweep_once(const settings::server_config& config)
 {
     if (config.log.syslog)
@@ -139,6 +158,9 @@ int server_main(int argc, char** argv)
     if (auto ok = check_payload_dir(config->store.payload_dir); !ok)
         return report.failed(ok.error().message);
 
+    auto trust = start_trust(config->trust);
+    if (!trust)
+        return report.failed(trust.error().message);
     auto server = http_server::prepare(*config);
     if (!server)
         return report.failed(server.error().message);
@@ -154,7 +176,7 @@ int server_main(int argc, char** argv)
     if (!opened)
         return report.failed(opened.error().message);
     system_clock time;
-    return (*server)->run(**opened, time, [&report] { report.ready(); });
+    return (*server)->run(**opened, time, [&report] { report.ready(); }, std::move(*trust));
 }
 
 }  // namespace uun::daemon

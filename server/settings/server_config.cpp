@@ -2,6 +2,7 @@
 // collected and reported at once with file, line and key.
 #include "server/settings/server_config.hpp"
 
+#include "lib/proto/timestamp_statement.hpp"
 #include "lib/proto/uun_header.hpp"
 #include "lib/util/address.hpp"
 #include "lib/util/config.hpp"
@@ -9,6 +10,7 @@
 #include <algorithm>
 
 #include <arpa/inet.h>
+#include <sys/stat.h>
 
 namespace uun::settings {
 
@@ -174,6 +176,27 @@ void read_mta(config::section& root, bool publishing, server_config& c)
     }
 }
 
+// Only uun-server uses the section, but uun-publish reads the same file and
+// must not call its keys unknown. A section that is there needs both paths.
+void read_trust(config::section& root, bool daemon, server_config& c)
+{
+    auto trust = root.child("trust");
+    if (!trust)
+        return;
+    c.trust.roots_dir = trust->string("roots_dir");
+    c.trust.timestamp_key = trust->string("timestamp_key");
+    c.trust.timestamp_lifetime = trust->duration_or("timestamp_lifetime", c.trust.timestamp_lifetime);
+    require_absolute(*trust, "roots_dir", c.trust.roots_dir);
+    require_absolute(*trust, "timestamp_key", c.trust.timestamp_key);
+    auto lifetime = c.trust.timestamp_lifetime.count();
+    if (lifetime < 60 || lifetime > proto::max_timestamp_lifetime_seconds)
+        trust->report("timestamp_lifetime", "must be from 1m to 7d (what an appliance accepts)");
+    struct stat st {};
+    if (daemon && !c.trust.roots_dir.empty() && c.trust.roots_dir.front() == '/' &&
+        (::stat(c.trust.roots_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+        trust->report_missing("roots_dir", cat("'", c.trust.roots_dir, "' is not a directory"));
+}
+
 void read_log(config::section& root, server_config& c)
 {
     auto log = root.child_or_defaults("log");
@@ -205,6 +228,7 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     read_limits(root, c);
     read_publish(root, publishing, c);
     read_mta(root, publishing, c);
+    read_trust(root, daemon, c);
     read_log(root, c);
 
     if (auto ok = doc->finish(); !ok)

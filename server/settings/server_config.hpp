@@ -69,6 +69,15 @@ struct mta_config {
     std::vector<std::string> reload;  // e.g. [/usr/sbin/postfix, reload]; empty: none
 };
 
+// The v2 trust model (doc/trust.md) on uun-server; all absent: a v1 server.
+struct trust_config {
+    std::string roots_dir;      // N.root.json, N = 1, 2, ...
+    std::string timestamp_key;  // PEM Ed25519 private key of the timestamp role
+    std::chrono::seconds timestamp_lifetime{86400};
+
+    bool enabled() const { return !roots_dir.empty(); }
+};
+
 struct log_config {
     bool syslog = true;
     bool debug = false;
@@ -84,6 +93,7 @@ struct server_config {
     limits_config limits;
     publish_config publish;
     mta_config mta;
+    trust_config trust;
     log_config log;
     config::settings as_read;  // every key as read, defaults included (--print-config)
 };

@@ -16,6 +16,13 @@ result<poll_exchange> sqlite_store::exchange_poll(const appliance_record& a, con
                                                   std::int64_t now, std::size_t max_entries)
 {
     std::lock_guard lock(mutex_);
+    return exchange_locked(a, token_hash, now,
+                           [&](poll_exchange&) { return entries_for_locked(a, a.last_seq, max_entries); });
+}
+
+result<poll_exchange> sqlite_store::exchange_locked(const appliance_record& a, const std::string& token_hash,
+                                                    std::int64_t now, const entry_selector& select)
+{
     auto tx = sqlite_transaction::begin(db_);
     if (!tx)
         return std::unexpected(tx.error());
@@ -28,7 +35,7 @@ result<poll_exchange> sqlite_store::exchange_poll(const appliance_record& a, con
     if (!registered)
         return std::unexpected(registered.error());
     out.registered = *registered;
-    auto batch = entries_for_locked(a, a.last_seq, max_entries);
+    auto batch = select(out);
     if (!batch)
         return std::unexpected(batch.error());
     out.batch = std::move(*batch);

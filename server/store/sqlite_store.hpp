@@ -2,7 +2,8 @@
 // a mutex (SQLite serialises writers anyway, and the daemon's queries are
 // short). Its methods live in one file per job: sqlite_schema.cpp (opening,
 // migrations, counts), sqlite_registry.cpp (appliances and polls),
-// sqlite_update_log.cpp (entries and payloads), sqlite_notifications.cpp
+// sqlite_update_log.cpp (entries and payloads), sqlite_channel_log.cpp (the v2
+// poll's per-channel view), sqlite_notifications.cpp
 // (UUNs sent and reports); sqlite_rows.cpp maps rows to records.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include "server/store/store.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -40,6 +42,10 @@ public:
                                      std::int64_t now) override;
     result<poll_exchange> exchange_poll(const appliance_record& a, const std::string& token_hash, std::int64_t now,
                                         std::size_t max_entries) override;
+    result<poll_exchange> exchange_poll_v2(const appliance_record& a, const std::string& token_hash,
+                                           const log_request& request, std::int64_t now,
+                                           std::size_t max_entries) override;
+    result<log_heads> channel_heads() override;
     result<bool> token_matches(const std::string& id, const std::string& token_hash) override;
     result<std::optional<appliance_record>> find_appliance(const std::string& id) override;
     result<std::vector<appliance_record>> appliances(std::int64_t seen_since) override;
@@ -63,6 +69,13 @@ private:
     result<registration> record_poll_locked(const appliance_record& a, const std::string& token_hash, std::int64_t now);
     result<std::optional<appliance_record>> find_appliance_locked(const std::string& id);
     result<std::uint64_t> head_seq_locked();
+    // One poll's transaction (sqlite_registry.cpp); `select` picks the
+    // entries and may fill the rest of the exchange.
+    using entry_selector = std::function<result<entry_batch>(poll_exchange&)>;
+    result<poll_exchange> exchange_locked(const appliance_record& a, const std::string& token_hash, std::int64_t now,
+                                          const entry_selector& select);
+    result<entry_batch> log_entries_locked(const appliance_record& a, const log_request& request, std::size_t limit);
+    result<log_heads> channel_heads_locked();
     result<entry_batch> entries_for_locked(const appliance_record& a, std::uint64_t after_seq, std::size_t limit);
     result<void> mark_fetched_locked(const std::string& appliance_id, const std::vector<std::uint64_t>& seqs,
                                      std::int64_t now);

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,11 +85,27 @@ struct store_counts {
     std::uint64_t reports = 0;
 };
 
+// How far the log and each channel have gone (the timestamp statement's figures).
+struct log_heads {
+    std::map<std::string, std::uint64_t> channels;  // channel -> MAX(channel_seq), v2 entries only
+    std::uint64_t log_head = 0;                      // MAX(seq), v1 entries included
+
+    friend bool operator==(const log_heads&, const log_heads&) = default;
+};
+
+// What a v2 updater asks for (doc/trust.md): per channel the channel_seq it
+// has finished (missing: 0), and seqs of verified UUNs on any channel.
+struct log_request {
+    std::map<std::string, std::uint64_t> positions;
+    std::vector<std::uint64_t> wanted;
+};
+
 struct poll_exchange {
     std::optional<appliance_record> before;  // the row before this poll, if any
     registration registered = registration::recorded;
     entry_batch batch;
     std::uint64_t head_seq = 0;
+    log_heads heads;  // exchange_poll_v2 only: as of the same transaction
 };
 
 class store {
@@ -107,6 +124,14 @@ public:
     // consistent view, and one lock and one commit per poll instead of five.
     virtual result<poll_exchange> exchange_poll(const appliance_record& appliance, const std::string& token_hash,
                                                 std::int64_t now, std::size_t max_entries) = 0;
+    // The same for a v2 updater: the entries are, on each of its channels,
+    // every one after its position whatever the target, plus the `wanted`
+    // seqs on any channel; v1 entries (channel_seq 0) never; ascending by
+    // seq, at most max_entries. Also fills `heads`.
+    virtual result<poll_exchange> exchange_poll_v2(const appliance_record& appliance, const std::string& token_hash,
+                                                   const log_request& request, std::int64_t now,
+                                                   std::size_t max_entries) = 0;
+    virtual result<log_heads> channel_heads() = 0;
     virtual result<bool> token_matches(const std::string& appliance_id, const std::string& token_hash) = 0;
     virtual result<std::optional<appliance_record>> find_appliance(const std::string& id) = 0;
     // Rows seen at or after seen_since, by id.

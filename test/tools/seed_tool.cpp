@@ -5,6 +5,7 @@
 //
 //   uun-test-seed add --store DB --payloads DIR --key KEY.pem --channel CH --file PATH
 //                     [--target "product=mg-5000,version>=3.2"] [--urgent] [--published UNIX]
+//                     [--channel-seq N]   (a v2 entry: N signed in and stored in entries.channel_seq)
 //       prints "<seq> <sha256> <size>"
 //   uun-test-seed verify --pubkey PUB.pem < poll-answer.json
 //       prints "<seq> <channel> <sha256>" per verified entry
@@ -12,6 +13,7 @@
 #include "lib/proto/keyring.hpp"
 #include "lib/proto/update_entry.hpp"
 #include "lib/util/json_input.hpp"
+#include "lib/util/sqlite.hpp"
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
 
@@ -84,11 +86,24 @@ int add(std::map<std::string, std::string> o)
     if (!target)
         return die(target.error().message);
     draft.target = std::move(*target);
-    auto stored = (*opened)->append_entry(draft, [&](const proto::update_entry& e) -> result<std::string> {
+    std::uint64_t channel_seq = o["--channel-seq"].empty() ? 0 : std::stoull(o["--channel-seq"]);
+    auto stored = (*opened)->append_entry(draft, [&](proto::update_entry e) -> result<std::string> {
+        e.channel_seq = channel_seq;
         return proto::dsse_sign(proto::update_payload_type, proto::entry_payload(e), *key).dump();
     });
     if (!stored)
         return die(stored.error().message);
+    // The store's append_entry knows no channel_seq (uun-publish's v2 append
+    // does); the column is set the way that append would have.
+    if (channel_seq != 0) {
+        auto db = sqlite_db::open(o["--store"], "the store");
+        auto st = db ? db->prepare("UPDATE entries SET channel_seq = ?1 WHERE seq = ?2") : std::unexpected(db.error());
+        if (!st)
+            return die(st.error().message);
+        st->bind(1, static_cast<std::int64_t>(channel_seq)).bind(2, static_cast<std::int64_t>(stored->entry.seq));
+        if (auto r = st->run(); !r)
+            return die(r.error().message);
+    }
     std::printf("%llu %s %llu\n", static_cast<unsigned long long>(stored->entry.seq), stored->entry.sha256.c_str(),
                 static_cast<unsigned long long>(stored->entry.size));
     return 0;

@@ -10,6 +10,7 @@
 #include "lib/util/file_util.hpp"
 #include "lib/util/random.hpp"
 #include "server/daemon/api.hpp"
+#include "test/unit/server/store/channel_seq.hpp"
 #include "test/unit/test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -43,7 +44,7 @@ struct world {
     manual_clock time{start_time};
     std::unique_ptr<api> handler;
 
-    explicit world(std::vector<std::string> proxies = {})
+    explicit world(std::vector<std::string> proxies = {}, std::shared_ptr<trust_service> trust = nullptr)
     {
         auto opened = store::open_sqlite_store(dir.file("store.db"));
         REQUIRE(opened);
@@ -54,6 +55,7 @@ struct world {
         settings.poll_interval = std::chrono::hours(24);
         settings.max_entries = 2;
         settings.proxies = *trusted_proxies::from_list(proxies);
+        settings.trust = std::move(trust);
         handler
             = std::make_unique<api>(*db, store::payload_dir(dir.file("payloads")), std::move(settings), counters, time);
     }
@@ -78,6 +80,26 @@ struct world {
             return proto::dsse_sign(proto::update_payload_type, proto::entry_payload(d), key).dump();
         });
         REQUIRE(stored);
+        return *stored;
+    }
+
+    // A v2 entry: channel_seq signed in and stored, as uun-publish's v2 append does.
+    store::stored_entry publish_v2(const std::string& channel, std::uint64_t channel_seq,
+                                   const std::string& target = "")
+    {
+        proto::update_entry e;
+        e.channel = channel;
+        e.name = "update.bin";
+        e.sha256 = sha256_hex(cat(channel, channel_seq));
+        e.size = 1;
+        e.published = time.now();
+        e.target = *proto::parse_target_list(target);
+        auto stored = db->append_entry(e, [&](proto::update_entry d) -> result<std::string> {
+            d.channel_seq = channel_seq;
+            return proto::dsse_sign(proto::update_payload_type, proto::entry_payload(d), key).dump();
+        });
+        REQUIRE(stored);
+        test::set_channel_seq(dir.file("store.db"), stored->entry.seq, channel_seq);
         return *stored;
     }
 

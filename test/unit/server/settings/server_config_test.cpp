@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 using namespace uun;
 using namespace uun::settings;
 
@@ -115,4 +117,58 @@ TEST_CASE("server.yaml errors name the line and the key")
             CHECK(got.error().message.find(r.want) != std::string::npos);
         }
     }
+}
+
+TEST_CASE("trust: all three keys or none; timestamp_lifetime from 1m to 7d; roots_dir must exist")
+{
+    test::scratch_dir dir;
+    REQUIRE(::mkdir(dir.file("roots").c_str(), 0755) == 0);
+    const std::string base = "listen: ['127.0.0.1:8443']\n"
+                             "tls: {certificate: /c.pem, key: /k.pem}\n"
+                             "store: {sqlite: /s.db, payload_dir: /p}\n";
+    const std::string roots = dir.file("roots");
+    struct row {
+        const char* label;
+        std::string trust;
+        std::string want;  // "": loads
+    };
+    const row rows[] = {
+        {"both paths, default lifetime", "trust: {roots_dir: " + roots + ", timestamp_key: /ts.pem}\n", ""},
+        {"a lifetime of 7d", "trust: {roots_dir: " + roots + ", timestamp_key: /ts.pem, timestamp_lifetime: 7d}\n", ""},
+        {"no timestamp_key", "trust: {roots_dir: " + roots + "}\n", "'trust.timestamp_key' is required"},
+        {"no roots_dir", "trust: {timestamp_key: /ts.pem, timestamp_lifetime: 2d}\n", "'trust.roots_dir' is required"},
+        {"a lifetime of 8d", "trust: {roots_dir: " + roots + ", timestamp_key: /ts.pem, timestamp_lifetime: 8d}\n",
+         "test.yaml:4: 'trust.timestamp_lifetime': must be from 1m to 7d"},
+        {"a lifetime of 30s", "trust: {roots_dir: " + roots + ", timestamp_key: /ts.pem, timestamp_lifetime: 30s}\n",
+         "'trust.timestamp_lifetime': must be from 1m to 7d"},
+        {"a relative key path", "trust: {roots_dir: " + roots + ", timestamp_key: ts.pem}\n",
+         "'trust.timestamp_key': must be an absolute path"},
+        {"roots_dir that does not exist", "trust: {roots_dir: " + roots + "/none, timestamp_key: /ts.pem}\n",
+         "'trust.roots_dir': '" + std::string(roots) + "/none' is not a directory"},
+        {"an unknown key", "trust: {roots_dir: " + roots + ", timestamp_key: /ts.pem, root: /r}\n",
+         "unknown key 'root' in 'trust'"},
+    };
+    for (const auto& r : rows) {
+        auto path = dir.file("test.yaml");
+        REQUIRE(write_file_atomic(path, base + r.trust));
+        auto got = load_server_config(path, config_purpose::daemon);
+        INFO(std::string(r.label), ": ", (got ? std::string("loaded") : got.error().message));
+        if (r.want.empty()) {
+            REQUIRE(got);
+            CHECK(got->trust.enabled());
+            CHECK(got->trust.roots_dir == roots);
+            CHECK(got->trust.timestamp_key == "/ts.pem");
+            CHECK(got->as_read.at("trust.roots_dir") == roots);
+            CHECK(got->as_read.contains("trust.timestamp_lifetime"));
+        } else {
+            REQUIRE_FALSE(got);
+            CHECK(got.error().message.find(r.want) != std::string::npos);
+        }
+    }
+    REQUIRE(write_file_atomic(dir.file("test.yaml"), base));
+    auto v1 = load_server_config(dir.file("test.yaml"), config_purpose::daemon);
+    REQUIRE(v1);
+    CHECK_FALSE(v1->trust.enabled());
+    CHECK(v1->trust.timestamp_lifetime == std::chrono::hours(24));
+    CHECK_FALSE(v1->as_read.contains("trust.roots_dir"));
 }
