@@ -2,7 +2,6 @@
 // NAME makes a key pair; --root-new, --root-sign and --root-show are the key
 // ceremony's steps (root_commands.hpp). Exit codes are in usage_text.
 #include "server/keygen/keygen.hpp"
-
 #include "server/keygen/root_commands.hpp"
 #include "uun_build_config.hpp"
 
