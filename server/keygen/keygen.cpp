@@ -1,13 +1,11 @@
 // Key pair generation (see header). Both files are written with
 // write_file_atomic(exclusive): an existing file is never replaced, even
-// when it appears between our check and our write.
+// when it appears between our check and our write. The command line is in
+// keygen_cli.cpp.
 #include "server/keygen/keygen.hpp"
 
 #include "lib/proto/ed25519.hpp"
 #include "lib/util/file_util.hpp"
-#include "uun_build_config.hpp"
-
-#include <string_view>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,11 +13,6 @@
 namespace uun::keygen {
 
 namespace {
-
-constexpr std::string_view usage = "Usage: uun-keygen NAME\n"
-                                   "Writes NAME.key (Ed25519 private key, PEM, mode 0600) and NAME.pub (public key,\n"
-                                   "PEM) and prints the key id. Refuses to overwrite either file.\n"
-                                   "Exit status: 0 done, 2 usage, 3 a file exists or cannot be written.\n";
 
 bool exists(const std::string& path)
 {
@@ -47,31 +40,6 @@ result<key_pair_files> write_key_pair(const std::string& name)
     }
     files.key_id = key->id();
     return files;
-}
-
-int run_keygen_cli(int argc, const char* const argv[], std::ostream& out, std::ostream& err)
-{
-    if (argc == 2 && (std::string_view(argv[1]) == "-h" || std::string_view(argv[1]) == "--help")) {
-        out << usage;
-        return 0;
-    }
-    if (argc == 2 && std::string_view(argv[1]) == "--version") {
-        out << "uun-keygen " << UUN_VERSION << "\n";
-        return 0;
-    }
-    if (argc != 2 || argv[1][0] == '\0' || argv[1][0] == '-') {
-        err << "uun-keygen: give one NAME\n" << usage;
-        return 2;
-    }
-    auto files = write_key_pair(argv[1]);
-    if (!files) {
-        err << "uun-keygen: " << files.error().message << "\n";
-        return 3;
-    }
-    out << files->key_id << "\n";
-    err << "uun-keygen: wrote " << files->private_path << " (private, mode 0600) and " << files->public_path
-        << "; key id " << files->key_id << "\n";
-    return 0;
 }
 
 }  // namespace uun::keygen

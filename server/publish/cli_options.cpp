@@ -54,10 +54,12 @@ std::string_view exit_code_help()
            "  0  done (with --wait: every appliance installed)\n"
            "  2  usage or server.yaml error\n"
            "  3  bad input: FILE missing, unreadable, empty or too large; unknown channel or seq;\n"
-           "     bad --name or --target; publisher key unreadable\n"
+           "     bad --name or --target; publish.key or publish.notify_key unreadable;\n"
+           "     publish.root not valid, or a key not in its role there\n"
            "  4  MTA: not ready (nothing published), or a hand-off failed (entry published;\n"
            "     failed UUNs recorded; retry with --renotify SEQ)\n"
-           "  5  store or payload directory unusable\n"
+           "  5  store or payload directory unusable; publish.counters unusable, or the\n"
+           "     store's log beyond what this publisher signed (doc/trust.md)\n"
            "  6  --wait: time ran out, or an appliance reported a failed install\n";
 }
 

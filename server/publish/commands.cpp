@@ -9,6 +9,8 @@
 #include "lib/util/log.hpp"
 #include "server/publish/notifier.hpp"
 #include "server/publish/progress_wait.hpp"
+#include "server/publish/publish_log.hpp"
+#include "server/publish/signing_keys.hpp"
 #include "server/publish/tables.hpp"
 #include "server/store/payload_dir.hpp"
 #include "server/store/store.hpp"
@@ -61,14 +63,6 @@ outcome<void> check_payload_file(const std::string& path, std::uint64_t max_size
     if (::access(path.c_str(), R_OK) != 0)
         return fail_with(exit_code::input, cat(path, ": cannot read: ", std::strerror(errno)));
     return {};
-}
-
-outcome<proto::private_key> load_publisher_key(const command_env& env)
-{
-    auto key = proto::private_key::load(env.config.publish.key);
-    if (!key)
-        return fail_with(exit_code::input, cat("publisher key (publish.key): ", key.error().message));
-    return std::move(*key);
 }
 
 outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool must_exist)
@@ -170,6 +164,36 @@ std::vector<store::appliance_record> not_installed(std::vector<store::appliance_
     return affected;
 }
 
+// Under the publisher lock: the counters checked against the store, the
+// payload imported, the entry signed with the next seq and appended.
+outcome<store::stored_entry> sign_entry(const cli_options& o, const std::string& name,
+                                        std::vector<proto::target_selector> target, const proto::private_key& key,
+                                        bool with_channel_seq, store::payload_dir& payloads, store::store& store,
+                                        const command_env& env)
+{
+    const auto& c = env.config;
+    auto lock = counters_lock::take(c.publish.counters);
+    if (!lock)
+        return std::unexpected(lock.error());
+    publish_log log{store, c.publish.counters, env.out, env.err};
+    auto counters = prepare_counters(log);
+    if (!counters)
+        return std::unexpected(counters.error());
+    auto payload = payloads.import(o.file, c.store.max_payload_size);
+    if (!payload)
+        return fail_with(exit_code::store, cat("payload: ", payload.error().message));
+
+    proto::update_entry draft;
+    draft.channel = o.channel;
+    draft.name = name;
+    draft.sha256 = payload->sha256;
+    draft.size = payload->size;
+    draft.urgent = o.urgent;
+    draft.published = env.clock.now();
+    draft.target = std::move(target);
+    return sign_and_append(std::move(draft), key, with_channel_seq, *counters, log);
+}
+
 }  // namespace
 
 outcome<void> run_publish(const cli_options& o, const command_env& env)
@@ -187,9 +211,9 @@ outcome<void> run_publish(const cli_options& o, const command_env& env)
     auto target = proto::parse_target_list(o.target);
     if (!target)
         return fail_with(exit_code::input, cat("--target: ", target.error().message));
-    auto key = load_publisher_key(env);
-    if (!key)
-        return std::unexpected(key.error());
+    auto keys = load_signing_keys(c.publish, env.clock.now());
+    if (!keys)
+        return std::unexpected(keys.error());
     std::unique_ptr<mail_transport> transport;
     if (o.urgent) {
         auto t = ready_transport(env);
@@ -204,28 +228,15 @@ outcome<void> run_publish(const cli_options& o, const command_env& env)
     store::payload_dir payloads(c.store.payload_dir);
     if (auto r = payloads.check_writable(); !r)
         return fail_with(exit_code::store, cat("store.payload_dir: ", r.error().message));
-    auto payload = payloads.import(o.file, c.store.max_payload_size);
-    if (!payload)
-        return fail_with(exit_code::store, cat("payload: ", payload.error().message));
-
-    proto::update_entry draft;
-    draft.channel = o.channel;
-    draft.name = name;
-    draft.sha256 = payload->sha256;
-    draft.size = payload->size;
-    draft.urgent = o.urgent;
-    draft.published = env.clock.now();
-    draft.target = std::move(*target);
-    const proto::private_key& signer = *key;
-    auto stored = (*store)->append_entry(draft, [&signer](const proto::update_entry& e) -> result<std::string> {
-        return proto::dsse_sign(proto::update_payload_type, proto::entry_payload(e), signer).dump();
-    });
+    auto stored = sign_entry(o, name, std::move(*target), keys->entry_key, keys->root.has_value(), payloads, **store,
+                             env);
     if (!stored)
-        return fail_with(exit_code::store, cat("store: entry not published: ", stored.error().message));
+        return std::unexpected(stored.error());
     const auto& e = stored->entry;
-    env.out << "published seq " << e.seq << " (" << e.id << ") channel " << e.channel << ", " << e.name << ", "
-            << e.size << " bytes, sha256 " << e.sha256 << (e.urgent ? ", urgent" : "") << "\n";
-    audit(env, cat("published seq ", e.seq, " (", e.id, ") channel ", e.channel, " name ", e.name, " sha256 ",
+    std::string place = e.channel_seq > 0 ? cat(" channel_seq ", e.channel_seq) : "";
+    env.out << "published seq " << e.seq << " (" << e.id << ") channel " << e.channel << place << ", " << e.name
+            << ", " << e.size << " bytes, sha256 " << e.sha256 << (e.urgent ? ", urgent" : "") << "\n";
+    audit(env, cat("published seq ", e.seq, " (", e.id, ") channel ", e.channel, place, " name ", e.name, " sha256 ",
                    e.sha256, e.urgent ? " urgent" : "", " target ", target_text(e.target)));
     if (!o.urgent)
         return {};
@@ -235,7 +246,7 @@ outcome<void> run_publish(const cli_options& o, const command_env& env)
     if (!affected)
         return fail_with(exit_code::store, cat("store: cannot select affected appliances (the entry is published; "
                                                "retry with --renotify ", e.seq, "): ", affected.error().message));
-    return notify_and_report(e, *affected, *key, **store, *transport, o, env);
+    return notify_and_report(e, *affected, keys->notify_key, **store, *transport, o, env);
 }
 
 outcome<void> run_renotify(const cli_options& o, const command_env& env)
@@ -250,9 +261,9 @@ outcome<void> run_renotify(const cli_options& o, const command_env& env)
     if (!e.urgent)
         return fail_with(exit_code::input,
                          cat("entry ", o.seq, " is not urgent; appliances get it at their next poll"));
-    auto key = load_publisher_key(env);
-    if (!key)
-        return std::unexpected(key.error());
+    auto keys = load_signing_keys(env.config.publish, env.clock.now());
+    if (!keys)
+        return std::unexpected(keys.error());
     auto transport = ready_transport(env);
     if (!transport)
         return std::unexpected(transport.error());
@@ -264,7 +275,7 @@ outcome<void> run_renotify(const cli_options& o, const command_env& env)
     if (!progress)
         return fail_with(exit_code::store, cat("store: ", progress.error().message));
     auto targets = not_installed(std::move(*affected), *progress);
-    return notify_and_report(e, targets, *key, **store, **transport, o, env);
+    return notify_and_report(e, targets, keys->notify_key, **store, **transport, o, env);
 }
 
 outcome<void> run_status(const cli_options& o, const command_env& env)

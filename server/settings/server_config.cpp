@@ -6,6 +6,7 @@
 #include "lib/proto/uun_header.hpp"
 #include "lib/util/address.hpp"
 #include "lib/util/config.hpp"
+#include "lib/util/file_util.hpp"
 
 #include <algorithm>
 
@@ -116,6 +117,19 @@ void read_limits(config::section& root, server_config& c)
         lim.report("request_timeout", "must be at least 1s");
 }
 
+// The publisher's own record and keys (doc/trust.md): read after store.sqlite,
+// whose directory holds the counters by default.
+void read_publish_trust(config::section& pub, server_config& c)
+{
+    c.publish.notify_key = pub.string_or("notify_key", c.publish.key);
+    require_absolute(pub, "notify_key", c.publish.notify_key);
+    std::string beside_store = c.store.sqlite.empty() ? "" : parent_directory(c.store.sqlite) + "/publisher-counters.json";
+    c.publish.counters = pub.string_or("counters", beside_store);
+    require_absolute(pub, "counters", c.publish.counters);
+    c.publish.root = pub.string_or("root", "");
+    require_absolute(pub, "root", c.publish.root);
+}
+
 void read_publish(config::section& root, bool publishing, server_config& c)
 {
     if (auto pub = publishing ? std::optional(root.child_required("publish")) : root.child("publish")) {
@@ -142,6 +156,7 @@ void read_publish(config::section& root, bool publishing, server_config& c)
         const auto& domain = c.publish.sender_domain;
         if (domain.empty() || domain.find_first_not_of(domain_chars) != std::string::npos)
             pub->report("sender_domain", "must be a bare domain");
+        read_publish_trust(*pub, c);
     }
 }
 

@@ -52,6 +52,9 @@ struct publish_config {
     std::chrono::seconds uun_lifetime{3600};
     std::string from;           // header From: of UUN mails
     std::string sender_domain;  // envelope sender uun+<appliance>@sender_domain
+    std::string notify_key;     // signs UUN headers (PEM); default: key
+    std::string counters;       // what this publisher signed; default: publisher-counters.json beside store.sqlite
+    std::string root;           // the vendor's current root envelope; empty: v1 entries
 };
 
 enum class submit_method { sendmail, smtp };

@@ -54,6 +54,7 @@ public:
     result<std::size_t> sweep_registry(std::int64_t seen_before) override;
     result<bool> forget_appliance(const std::string& id) override;
     result<stored_entry> append_entry(proto::update_entry draft, const entry_signer& sign) override;
+    result<stored_entry> append_signed_entry(const proto::update_entry& entry, const std::string& envelope) override;
     result<std::uint64_t> head_seq() override;
     result<std::optional<stored_entry>> entry(std::uint64_t seq) override;
     result<std::vector<stored_entry>> recent_entries(std::size_t limit) override;
@@ -81,6 +82,8 @@ private:
                                      std::int64_t now);
     result<std::int64_t> scalar(const std::string& sql);
     result<stored_entry> append_locked(proto::update_entry draft, const entry_signer& sign);
+    result<void> check_signed_slot_locked(const proto::update_entry& entry);
+    result<void> insert_entry_locked(const proto::update_entry& entry, const std::string& envelope);
     result<std::vector<appliance_record>> select_appliances(const std::string& sql, std::int64_t seen_since,
                                                             const std::string& channel,
                                                             const std::vector<proto::target_selector>* target);

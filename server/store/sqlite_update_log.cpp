@@ -1,5 +1,6 @@
 // The update log of the SQLite store: entries are appended under one
-// transaction that takes the next seq, signs and records the payload; the
+// transaction that takes the next seq, signs and records the payload (v1),
+// or records an entry whose seq the publisher chose and signed (v2); the
 // poll reads the entries after an appliance's last_seq on its channels.
 #include "server/store/sqlite_store.hpp"
 
@@ -15,6 +16,29 @@ result<stored_entry> sqlite_store::append_entry(proto::update_entry draft, const
     auto out = append_locked(std::move(draft), sign);
     restore();
     return out;
+}
+
+result<stored_entry> sqlite_store::append_signed_entry(const proto::update_entry& entry, const std::string& envelope)
+{
+    std::lock_guard lock(mutex_);
+    if (auto r = db_.exec("PRAGMA synchronous=FULL"); !r)
+        return std::unexpected(r.error());
+    result<void> done;
+    {
+        auto tx = sqlite_transaction::begin(db_);
+        if (!tx)
+            done = std::unexpected(tx.error());
+        if (done)
+            done = check_signed_slot_locked(entry);
+        if (done)
+            done = insert_entry_locked(entry, envelope);
+        if (done)
+            done = tx->commit();
+    }  // rolled back here unless committed, before the pragma changes back
+    (void)db_.exec("PRAGMA synchronous=NORMAL");
+    if (!done)
+        return std::unexpected(done.error());
+    return stored_entry{entry, envelope};
 }
 
 result<std::uint64_t> sqlite_store::head_seq()
@@ -154,6 +178,64 @@ result<stored_entry> sqlite_store::append_locked(proto::update_entry draft, cons
     if (auto r = tx->commit(); !r)
         return std::unexpected(r.error());
     return stored_entry{std::move(draft), std::move(*envelope)};
+}
+
+// The publisher's seq must be new and beyond the head, its channel_seq free:
+// a store that already went further was written by someone else.
+result<void> sqlite_store::check_signed_slot_locked(const proto::update_entry& entry)
+{
+    if (entry.seq == 0)
+        return fail("entry seq must be at least 1");
+    auto head = head_seq_locked();
+    if (!head)
+        return std::unexpected(head.error());
+    if (*head >= entry.seq)
+        return fail(cat("the log already goes to seq ", *head, "; refusing entry seq ", entry.seq));
+    if (entry.channel_seq == 0)
+        return {};
+    auto st = db_.prepare("SELECT seq FROM entries WHERE channel = ?1 AND channel_seq = ?2");
+    if (!st)
+        return std::unexpected(st.error());
+    st->bind(1, entry.channel).bind(2, static_cast<std::int64_t>(entry.channel_seq));
+    auto taken = st->first_row([](sqlite_statement& row) { return row.int64(0); });
+    if (!taken)
+        return std::unexpected(taken.error());
+    if (*taken)
+        return fail(cat("channel ", entry.channel, " already has channel_seq ", entry.channel_seq, " (seq ", **taken,
+                        "); refusing entry seq ", entry.seq));
+    return {};
+}
+
+result<void> sqlite_store::insert_entry_locked(const proto::update_entry& e, const std::string& envelope)
+{
+    auto ins = db_.prepare("INSERT INTO entries (seq, id, channel, name, sha256, size, urgent, published, target, "
+                           "envelope, channel_seq) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
+    if (!ins)
+        return std::unexpected(ins.error());
+    ins->bind(1, static_cast<std::int64_t>(e.seq))
+        .bind(2, e.id)
+        .bind(3, e.channel)
+        .bind(4, e.name)
+        .bind(5, e.sha256)
+        .bind(6, static_cast<std::int64_t>(e.size))
+        .bind(7, std::int64_t{e.urgent ? 1 : 0})
+        .bind(8, e.published)
+        .bind(9, pack_target(e.target))
+        .bind(10, envelope)
+        .bind(11, static_cast<std::int64_t>(e.channel_seq));
+    if (auto r = ins->run(); !r)
+        return fail(cat("cannot append entry: ", r.error().message));
+    auto pay = db_.prepare("INSERT OR IGNORE INTO payloads (sha256, size, added) VALUES (?1, ?2, ?3)");
+    if (!pay)
+        return std::unexpected(pay.error());
+    pay->bind(1, e.sha256).bind(2, static_cast<std::int64_t>(e.size)).bind(3, e.published);
+    if (auto r = pay->run(); !r)
+        return std::unexpected(r.error());
+    auto bump = db_.prepare("UPDATE meta SET value = ?1 WHERE key = 'next_seq'");
+    if (!bump)
+        return std::unexpected(bump.error());
+    bump->bind(1, static_cast<std::int64_t>(e.seq + 1));
+    return bump->run();
 }
 
 }  // namespace uun::store

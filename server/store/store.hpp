@@ -148,6 +148,12 @@ public:
     // into its DSSE envelope, and stores both with the payload index row.
     using entry_signer = std::function<result<std::string>(const proto::update_entry&)>;
     virtual result<stored_entry> append_entry(proto::update_entry draft, const entry_signer& sign) = 0;
+    // The v2 append: the publisher chose seq (and channel_seq) and signed;
+    // the store only records, in one transaction, and refuses when that seq
+    // or (channel, channel_seq) is taken or its log already goes beyond seq.
+    // meta next_seq becomes seq + 1 so append_entry (v1) stays consistent.
+    virtual result<stored_entry> append_signed_entry(const proto::update_entry& entry,
+                                                     const std::string& envelope) = 0;
     virtual result<std::uint64_t> head_seq() = 0;
     virtual result<std::optional<stored_entry>> entry(std::uint64_t seq) = 0;
     virtual result<std::vector<stored_entry>> recent_entries(std::size_t limit) = 0;

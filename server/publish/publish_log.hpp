@@ -1,0 +1,55 @@
+// The signing side of a publish (doc/trust.md "Publisher counters"): the
+// publisher's own counters choose seq and channel_seq, never the store, so a
+// changed store cannot make the publisher sign a seq it did not mean. Order:
+// sign, write the counters with the entry pending (fsync), append, clear.
+// Callers: run_publish; tests. Failures say what the operator must check.
+#pragma once
+
+#include "lib/proto/ed25519.hpp"
+#include "lib/proto/update_entry.hpp"
+#include "server/publish/counters.hpp"
+#include "server/publish/exit_code.hpp"
+#include "server/store/store.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace uun::publish {
+
+// Holds an exclusive flock on COUNTERS.lock: two uun-publish runs on one
+// host would otherwise sign the same seq.
+class counters_lock {
+public:
+    static outcome<counters_lock> take(const std::string& counters_path);
+    counters_lock(counters_lock&& other) noexcept;
+    counters_lock& operator=(counters_lock&&) = delete;
+    ~counters_lock();
+
+private:
+    explicit counters_lock(int fd)
+        : fd_(fd)
+    {
+    }
+    int fd_ = -1;
+};
+
+struct publish_log {
+    store::store& store;
+    std::string counters_path;
+    std::ostream& out;
+    std::ostream& err;
+};
+
+// The counters to sign with: read (or started from the store's heads, with
+// a warning), a pending entry re-appended or cleared, and refused when the
+// store's log went beyond what this publisher signed.
+outcome<publisher_counters> prepare_counters(const publish_log& log);
+
+// Gives `draft` seq counters.seq + 1 (and, when with_channel_seq, the next
+// channel_seq of its channel), signs it with `key` and appends it in the
+// durable order above. counters is updated as written.
+outcome<store::stored_entry> sign_and_append(proto::update_entry draft, const proto::private_key& key,
+                                             bool with_channel_seq, publisher_counters& counters,
+                                             const publish_log& log);
+
+}  // namespace uun::publish
