@@ -36,6 +36,8 @@ poll_outcome poll_cycle::run_root(proto::poll_reason reason, updater_state& stat
         return out;
     }
     state.root_version = root_->version;
+    for (const auto& name : config_.channel_names())
+        state.positions.try_emplace(name, 0);  // shown in state.json from the first poll
     root_run run;
     bool more = true;
     while (more) {
