@@ -2,12 +2,11 @@
 // chain first, then the timestamp statement, then each followed channel in
 // channel_seq order. A position only ever moves to an entry this appliance
 // verified and handled, so a server that withholds one leaves a gap it sees.
-#include "milter/updater/poll_cycle.hpp"
-
 #include "lib/proto/dsse.hpp"
 #include "lib/proto/timestamp_statement.hpp"
 #include "lib/util/log.hpp"
 #include "milter/updater/log_text.hpp"
+#include "milter/updater/poll_cycle.hpp"
 #include "milter/updater/poll_protocol.hpp"
 #include "milter/updater/root_store.hpp"
 
