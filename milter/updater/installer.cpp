@@ -9,6 +9,7 @@
 #include "milter/updater/hook_runner.hpp"
 #include "milter/updater/log_text.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -108,7 +109,8 @@ result<void> restore_previous(const pending_install& p)
 }  // namespace
 
 install_outcome installer::install(const channel_config& channel, const std::string& payload,
-                                   const std::string& sha256, std::uint64_t seq, updater_state& state) const
+                                   const std::string& sha256, std::uint64_t seq, updater_state& state,
+                                   std::uint64_t channel_seq) const
 {
     const std::string& file = channel.file;
     struct stat previous {};
@@ -175,7 +177,10 @@ install_outcome installer::install(const channel_config& channel, const std::str
     // A failed hook leaves last_seq alone: the poll cycle decides whether the
     // entry is tried again (state.retry) or given up.
     if (out.status == install_status::installed) {
-        state.last_seq = seq;
+        // max: in root mode channels interleave, and last_seq is the highest finished.
+        state.last_seq = std::max(state.last_seq, seq);
+        if (channel_seq > 0)
+            state.positions[channel.name] = channel_seq;
         state.retry.reset();
     }
     state.pending.reset();

@@ -32,8 +32,10 @@ public:
 
     // payload: a file whose sha256 was checked; it is checked again while copied.
     // state is saved (with last_seq = seq) unless the outcome is local_error.
+    // channel_seq (root mode): the channel's position moves with the same
+    // save, so a crash cannot leave an installed entry unaccounted for.
     install_outcome install(const channel_config& channel, const std::string& payload, const std::string& sha256,
-                            std::uint64_t seq, updater_state& state) const;
+                            std::uint64_t seq, updater_state& state, std::uint64_t channel_seq = 0) const;
 
     // A journal left by a crash: restore the previous file and clear it, so
     // the next poll installs that entry again. Nothing to do: ok.

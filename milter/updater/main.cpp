@@ -1,6 +1,7 @@
 // uun-updater: the appliance's update daemon. Reads updater.yaml, then polls
 // uun-server on its countdown and whenever uun-milter drops a trigger.
-// Exit 2: bad command line, config or start; --once exits 1 when anything failed.
+// Exit 2: bad command line, config or start; --once exits 1 when anything
+// failed, 3 when root mode saw the server withhold, freeze or replay (a trust alarm).
 #include "lib/proto/keyring.hpp"
 #include "lib/util/clock.hpp"
 #include "lib/util/config_print.hpp"
@@ -9,6 +10,7 @@
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/daemon_loop.hpp"
 #include "milter/updater/random_source.hpp"
+#include "milter/updater/root_store.hpp"
 #include "milter/updater/spool_watch.hpp"
 #include "milter/updater/state_store.hpp"
 #include "milter/updater/updater_config.hpp"
@@ -33,6 +35,7 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_failed = 1;
 constexpr int exit_setup = 2;
+constexpr int exit_trust_alarm = 3;
 
 // A start-up failure: to the log when it reaches someone (stderr in the
 // foreground, syslog once detached, where the waiting parent prints it
@@ -65,7 +68,8 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
     options.add_options()
         ("config,c", po::value(&cl.config_path)->default_value(UUN_SYSCONFDIR "/updater.yaml"), "configuration file")
         ("foreground,f", "stay in the foreground and log to stderr (else: detach, log to syslog, facility mail)")
-        ("once", "poll once (urgent when triggers wait), then exit: 0 when nothing failed")
+        ("once", "poll once (urgent when triggers wait), then exit: 0 when nothing failed, 1 when something "
+                 "failed, 3 when the server withholds, freezes or replays (root mode)")
         ("debug,d", "log debug messages too")
         ("print-config", config::print_config_help)
         ("version,V", "print the version")
@@ -105,8 +109,8 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
 
 // Config, keys and state are in hand (and the process detached): the
 // transport and the service, then one poll (--once) or the daemon loop.
-int serve(const command_line& cl, const updater_config& config, const proto::keyring& keys, state_store& store,
-          startup_report& report)
+int serve(const command_line& cl, const updater_config& config, const proto::keyring& keys,
+          const std::optional<proto::root_metadata>& root, state_store& store, startup_report& report)
 {
     auto transport = curl_transport::create(curl_settings_from(config));
     if (!transport)
@@ -115,6 +119,8 @@ int serve(const command_line& cl, const updater_config& config, const proto::key
     system_clock clock;
     csprng_source random;
     updater_service service(config, keys, **transport, store, clock, random);
+    if (root)
+        service.follow_root(*root);
     if (auto ok = service.start(); !ok)
         return die(report, ok.error().message, true);
 
@@ -122,6 +128,8 @@ int serve(const command_line& cl, const updater_config& config, const proto::key
         auto outcome = service.poll(service.has_triggers() ? proto::poll_reason::urgent : proto::poll_reason::periodic);
         log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
                       outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
+        if (outcome.trust_alarms > 0)
+            return exit_trust_alarm;
         return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;
     }
     auto watch = spool_watch::open(config.spool_dir);
@@ -153,7 +161,9 @@ int run(int argc, char** argv)
                                       std::cerr);
     log::open("uun-updater", foreground ? log::sink::stderr_stream : log::sink::syslog,
               config->log_debug || cl->debug);
-    auto keys = proto::keyring::load(config->trusted_keys);
+    // Root mode takes its keys from the root, loaded once the state directory is held.
+    auto keys = config->root_mode() ? result<proto::keyring>(proto::keyring{})
+                                    : proto::keyring::load(config->trusted_keys);
     if (!keys)
         return die(report, cat("trusted_keys: ", keys.error().message), foreground);
 
@@ -165,13 +175,20 @@ int run(int argc, char** argv)
         return die(report, ok.error().message, foreground);
     if (auto ok = store.lock(); !ok)
         return die(report, ok.error().message, foreground);
+    std::optional<proto::root_metadata> root;
+    if (config->root_mode()) {
+        auto loaded = load_trusted_root(config->state_dir, config->trust_root);
+        if (!loaded)
+            return die(report, loaded.error().message, foreground);
+        root = std::move(*loaded);
+    }
     if (!foreground && !cl->once && !startup_report::under_service_manager()) {
         auto detached = startup_report::detach("uun-updater");
         if (!detached)
             return die(report, cat("cannot detach: ", detached.error().message), false);
         report = std::move(*detached);
     }
-    return serve(*cl, *config, *keys, store, report);
+    return serve(*cl, *config, *keys, root, store, report);
 }
 
 }  // namespace

@@ -40,8 +40,11 @@ poll_cycle::poll_cycle(const updater_config& config, const proto::keyring& trust
 {
 }
 
-poll_outcome poll_cycle::run(proto::poll_reason reason, updater_state& state, const std::string& token)
+poll_outcome poll_cycle::run(proto::poll_reason reason, updater_state& state, const std::string& token,
+                             const std::vector<std::uint64_t>& wanted)
 {
+    if (root_)
+        return run_root(reason, state, token, wanted);
     poll_outcome out;
     if (auto repaired = installer_.repair(state); !repaired) {
         log::error(cat("cannot repair an unfinished install: ", repaired.error().message));
@@ -69,18 +72,17 @@ poll_outcome poll_cycle::run(proto::poll_reason reason, updater_state& state, co
     return out;
 }
 
-bool poll_cycle::poll_page(proto::poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
-                           bool& more)
+std::optional<proto::poll_answer> poll_cycle::fetch(const std::string& body, proto::poll_reason reason,
+                                                    poll_outcome& out)
 {
-    http_request request{http_request::verb::post, http_request::purpose::api, "/v1/poll",
-                         poll_request_body(config_, token, state.last_seq, reason), 0};
+    http_request request{http_request::verb::post, http_request::purpose::api, "/v1/poll", body, 0};
     buffer_sink sink(config_.max_answer_size);
     auto done = transport_.perform(request, sink);
     long status = sink.head().status;
     if (!done) {
         log::warning(cat("poll (", to_string(reason), ") failed: ", done.error().message));
         ++out.problems;
-        return false;
+        return std::nullopt;
     }
     if (status != 200) {
         if (status == 503 || status == 429)
@@ -88,30 +90,39 @@ bool poll_cycle::poll_page(proto::poll_reason reason, updater_state& state, cons
         log::warning(cat("poll (", to_string(reason), ") failed: ", describe_error_answer(status, sink.body()),
                          out.retry_after ? cat("; Retry-After ", out.retry_after->count(), "s") : ""));
         ++out.problems;
-        return false;
+        return std::nullopt;
     }
     if (!is_json_content_type(sink.head().content_type)) {
         log::warning(cat("poll (", to_string(reason), ") failed: the answer is '",
                          printable(sink.head().content_type, 60), "', not application/json: ",
                          printable(sink.body(), 80)));
         ++out.problems;
-        return false;
+        return std::nullopt;
     }
     auto answer = proto::parse_poll_answer(sink.body(), config_.max_answer_size);
     if (!answer) {
         log::warning(cat("poll (", to_string(reason), ") failed: ", answer.error().message));
         ++out.problems;
-        return false;
+        return std::nullopt;
     }
-    more = answer->more;
     if (answer->poll_interval)
         out.server_interval = answer->poll_interval;
-    log::info(cat("poll (", to_string(reason), ", last_seq ", state.last_seq, "): ", answer->entries.size(),
-                  " entries", answer->more ? ", more to come" : "",
-                  answer->head_seq ? cat(", server head_seq ", *answer->head_seq) : ""));
     if (answer->registered == false)
         log::warning(cat("the server did not register this poll: another appliance holds the id '",
                          config_.appliance.id, "' with a different token, so urgent notifications go there"));
+    return std::move(*answer);
+}
+
+bool poll_cycle::poll_page(proto::poll_reason reason, updater_state& state, const std::string& token, poll_outcome& out,
+                           bool& more)
+{
+    auto answer = fetch(poll_request_body(config_, token, state.last_seq, reason), reason, out);
+    if (!answer)
+        return false;
+    more = answer->more;
+    log::info(cat("poll (", to_string(reason), ", last_seq ", state.last_seq, "): ", answer->entries.size(),
+                  " entries", answer->more ? ", more to come" : "",
+                  answer->head_seq ? cat(", server head_seq ", *answer->head_seq) : ""));
 
     // Verify everything first; only signed content is looked at from here on.
     std::vector<proto::update_entry> entries;
@@ -153,20 +164,29 @@ poll_cycle::step poll_cycle::handle_entry(const proto::update_entry& entry, upda
     if (channel == nullptr) {
         log::info(cat(what, ": channel '", entry.channel, "' is not configured here; skipped"));
         ++out.skipped;
-        return advance(state, entry.seq, out) ? step::next : step::stop;
+        return advance(state, entry, out) ? step::next : step::stop;
     }
+    return apply(entry, *channel, state, token, out);
+}
+
+// Target, size, download, install: the same in both trust models.
+poll_cycle::step poll_cycle::apply(const proto::update_entry& entry, const channel_config& ch, updater_state& state,
+                                   const std::string& token, poll_outcome& out)
+{
+    std::string what = entry_text(entry);
+    const channel_config* channel = &ch;
     if (!proto::target_matches(entry.target, config_.appliance)) {
         log::warning(cat(what, ": target ", target_text(entry.target), " does not match this appliance (",
                          config_.appliance.id, ", ", config_.appliance.product, " ", config_.appliance.version,
                          "); skipped"));
         ++out.skipped;
-        return advance(state, entry.seq, out) ? step::next : step::stop;
+        return advance(state, entry, out) ? step::next : step::stop;
     }
     if (entry.size > channel->max_size) {
         std::string why = cat("size ", entry.size, " is over the channel's max_size of ", channel->max_size);
         log::error(cat(what, ": refused: ", why));
         ++out.problems;
-        if (!advance(state, entry.seq, out))
+        if (!advance(state, entry, out))
             return step::stop;
         report(token, entry.seq, false, why, out);
         return step::next;
@@ -191,7 +211,8 @@ poll_cycle::step poll_cycle::handle_entry(const proto::update_entry& entry, upda
         return step::stop;
     }
 
-    auto installed = installer_.install(*channel, download.path, entry.sha256, entry.seq, state);
+    std::uint64_t position = root_ ? entry.channel_seq : 0;
+    auto installed = installer_.install(*channel, download.path, entry.sha256, entry.seq, state, position);
     switch (installed.status) {
     case install_status::installed:
         log::info(cat(what, ": installed as ", channel->file));
@@ -234,18 +255,24 @@ poll_cycle::step poll_cycle::after_hook_failure(const proto::update_entry& entry
     log::error(cat(what, ": ", detail, "; the previous file is back in place; ", gave_up,
                    ", the entry is skipped"));
     state.retry.reset();
-    if (!advance(state, entry.seq, out))
+    if (!advance(state, entry, out))
         return step::stop;
     report(token, entry.seq, false, cat(detail, " (", gave_up, ")"), out);
     return step::next;
 }
 
-bool poll_cycle::advance(updater_state& state, std::uint64_t seq, poll_outcome& out)
+bool poll_cycle::advance(updater_state& state, const proto::update_entry& entry, poll_outcome& out)
 {
-    std::uint64_t was = state.last_seq;
-    state.last_seq = seq;
+    updater_state was = state;
+    if (root_) {
+        auto& at = state.positions[entry.channel];
+        at = std::max(at, entry.channel_seq);
+        state.last_seq = std::max(state.last_seq, entry.seq);
+    } else {
+        state.last_seq = entry.seq;
+    }
     if (auto saved = store_.save(state); !saved) {
-        state.last_seq = was;
+        state = std::move(was);
         log::error(saved.error().message);
         ++out.problems;
         return false;

@@ -8,6 +8,12 @@ namespace uun::updater {
 std::string poll_request_body(const updater_config& config, const std::string& token, std::uint64_t last_seq,
                               proto::poll_reason reason)
 {
+    return poll_request_body(config, token, last_seq, reason, root_poll_fields{});
+}
+
+std::string poll_request_body(const updater_config& config, const std::string& token, std::uint64_t last_seq,
+                              proto::poll_reason reason, root_poll_fields root)
+{
     return proto::poll_request_body({
         .id = config.appliance.id,
         .token = token,
@@ -18,9 +24,9 @@ std::string poll_request_body(const updater_config& config, const std::string& t
         .notify_port = config.notify_port,
         .last_seq = last_seq,
         .reason = reason,
-        .root_version = 0,
-        .positions = {},
-        .wanted = {},
+        .root_version = root.root_version,
+        .positions = std::move(root.positions),
+        .wanted = std::move(root.wanted),
     });
 }
 

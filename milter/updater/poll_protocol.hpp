@@ -7,13 +7,25 @@
 #include "milter/updater/updater_config.hpp"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace uun::updater {
 
 std::string poll_request_body(const updater_config& config, const std::string& token, std::uint64_t last_seq,
                               proto::poll_reason reason);
+
+// Root mode: also the trusted root's version, the position of every followed
+// channel (0 when nothing is finished yet) and the seqs UUNs announced.
+struct root_poll_fields {
+    std::uint64_t root_version = 0;
+    std::map<std::string, std::uint64_t> positions;
+    std::vector<std::uint64_t> wanted;
+};
+std::string poll_request_body(const updater_config& config, const std::string& token, std::uint64_t last_seq,
+                              proto::poll_reason reason, root_poll_fields root);
 
 // detail is untrusted text (hook output): made printable and cut to fit.
 std::string report_body(const updater_config& config, const std::string& token, std::uint64_t seq,

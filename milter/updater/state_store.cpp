@@ -13,6 +13,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <type_traits>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -25,6 +27,24 @@ namespace {
 
 constexpr std::uint64_t max_state_bytes = 64 * 1024;
 constexpr std::uint64_t max_token_file_bytes = 256;
+constexpr std::size_t max_state_map_size = 1024;
+
+// A map of name -> number; false when it is not one (or too long).
+template <typename T>
+bool read_number_map(const nlohmann::json& j, std::string_view key, std::map<std::string, T>& out)
+{
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null())
+        return true;
+    if (!it->is_object() || it->size() > max_state_map_size)
+        return false;
+    for (const auto& [name, value] : it->items()) {
+        if (!value.is_number_integer() || (std::is_unsigned_v<T> && !value.is_number_unsigned()))
+            return false;
+        out[name] = value.template get<T>();
+    }
+    return true;
+}
 
 result<void> make_dir(const std::string& path, mode_t mode)
 {
@@ -80,6 +100,19 @@ result<updater_state> parse_state(const std::string& text, const std::string& pa
             !tries->is_number_unsigned())
             return bad("hook_retry record is incomplete");
         s.retry = hook_retry{rseq->get<std::uint64_t>(), tries->get<unsigned>()};
+    }
+    if (!read_number_map(j, "positions", s.positions) || !read_number_map(j, "known_heads", s.known_heads) ||
+        !read_number_map(j, "trigger_seen", s.trigger_seen))
+        return bad("positions, known_heads or trigger_seen is not a map of numbers");
+    if (auto f = j.find("last_fresh_timestamp"); f != j.end() && !f->is_null()) {
+        if (!f->is_number_integer())
+            return bad("last_fresh_timestamp is not a number");
+        s.last_fresh_timestamp = f->get<std::int64_t>();
+    }
+    if (auto v = j.find("root_version"); v != j.end()) {
+        if (!v->is_number_unsigned())
+            return bad("root_version is not a number");
+        s.root_version = v->get<std::uint64_t>();
     }
     return s;
 }
@@ -138,6 +171,15 @@ result<void> state_store::save(const updater_state& s) const
                         {"had_previous", s.pending->had_previous}};
     if (s.retry)
         j["hook_retry"] = {{"seq", s.retry->seq}, {"attempts", s.retry->attempts}};
+    // The root-mode fields only when used, so a v1 state file stays as it was.
+    if (s.root_version > 0) {
+        j["root_version"] = s.root_version;
+        j["positions"] = s.positions;
+        j["known_heads"] = s.known_heads;
+        j["trigger_seen"] = s.trigger_seen;
+        j["last_fresh_timestamp"] =
+            s.last_fresh_timestamp ? nlohmann::json(*s.last_fresh_timestamp) : nlohmann::json(nullptr);
+    }
     std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     return write_file_atomic(state_file(), text, 0600);
 }

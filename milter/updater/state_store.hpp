@@ -9,6 +9,7 @@
 #include "lib/util/unique_fd.hpp"
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,12 @@ struct updater_state {
     std::optional<std::int64_t> last_poll;
     std::optional<pending_install> pending;
     std::optional<hook_retry> retry;
+    // Root mode (trust.root) only; empty in a v1 updater's state file.
+    std::map<std::string, std::uint64_t> positions = {};    // channel -> channel_seq finished
+    std::map<std::string, std::uint64_t> known_heads = {};  // channel -> highest head a fresh timestamp named
+    std::optional<std::int64_t> last_fresh_timestamp = {};  // when a fresh statement was last verified
+    std::uint64_t root_version = 0;                    // informational: root.json holds the root
+    std::map<std::string, std::int64_t> trigger_seen = {};  // trigger name -> first seen (the 7-day limit)
 
     friend bool operator==(const updater_state&, const updater_state&) = default;
 };

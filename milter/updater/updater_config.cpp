@@ -171,7 +171,17 @@ void read_identity(config::section& root, updater_config& c)
 
 void read_keys_and_directories(config::section& root, updater_config& c)
 {
-    c.trusted_keys = root.string_list("trusted_keys");
+    auto trust = root.child_or_defaults("trust");
+    c.trust_root = trust.string_or("root", "");
+    if (!c.trust_root.empty())
+        check_absolute_file(trust, "root", c.trust_root);
+    if (root.has("trusted_keys") && trust.has("root"))
+        root.report("trusted_keys", "and 'trust.root' are both set; set one: trusted_keys is the v1 trust "
+                                    "model, trust.root the v2 one (the keys come from the root)");
+    else if (!root.has("trusted_keys") && !trust.has("root"))
+        root.report("trusted_keys", "or 'trust.root' is required: the keys that sign updates, or the root that "
+                                    "names them");
+    c.trusted_keys = root.string_list_or("trusted_keys", {});
     if (root.has("trusted_keys") && c.trusted_keys.empty())
         root.report("trusted_keys", "must name at least one publisher key");
     if (c.trusted_keys.size() > max_trusted_keys)

@@ -40,7 +40,8 @@ struct updater_config {
     proto::appliance_facts appliance;
     std::string notify_recipient;
     int notify_port = 25;
-    std::vector<std::string> trusted_keys;
+    std::vector<std::string> trusted_keys;  // v1 trust model
+    std::string trust_root;  // trust.root: the shipped root (v2 trust model); empty: v1
     std::string state_dir;
     std::string spool_dir;
     std::chrono::seconds poll_interval{24 * 3600};
@@ -54,6 +55,7 @@ struct updater_config {
     std::map<std::string, channel_config> channels;
     bool log_debug = false;
 
+    bool root_mode() const { return !trust_root.empty(); }
     const channel_config* channel(const std::string& name) const;
     std::vector<std::string> channel_names() const;
     config::settings as_read;  // every key as read, defaults included (--print-config)

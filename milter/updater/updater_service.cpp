@@ -6,7 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <set>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -69,6 +71,8 @@ void updater_service::rescan()
         if (!known.contains(t.name)) {
             log::info(cat("trigger ", t.name, " (seq ", t.seq, ") arrived"));
             countdown_.on_trigger(clock_.now());
+            if (cycle_.root())
+                state_.trigger_seen.try_emplace(t.name, clock_.now());  // saved with the poll's state
         }
     }
     triggers_ = std::move(*scanned);
@@ -88,9 +92,14 @@ poll_outcome updater_service::poll(proto::poll_reason reason)
     std::set<std::string> asked_about;
     for (const auto& t : triggers_)
         asked_about.insert(t.name);
-    poll_outcome out = cycle_.run(reason, state_, token_);
+    poll_outcome out = cycle_.run(reason, state_, token_, wanted_seqs());
     std::int64_t now = clock_.now();
-    if (out.complete) {
+    if (out.complete && cycle_.root()) {
+        countdown_.on_success(now, reason, out.server_interval);
+        finish_root_triggers(out);
+        clean_partials();
+        rescan();
+    } else if (out.complete) {
         countdown_.on_success(now, reason, out.server_interval);
         rescan();
         for (const auto& t : finished_triggers(triggers_, asked_about, state_.last_seq, out.answered)) {
@@ -108,6 +117,56 @@ poll_outcome updater_service::poll(proto::poll_reason reason)
                       " in a row)"));
     }
     return out;
+}
+
+std::vector<std::uint64_t> updater_service::wanted_seqs() const
+{
+    std::vector<std::uint64_t> out;
+    if (!cycle_.root())
+        return out;
+    // triggers_ is sorted by seq: the oldest announcements go first.
+    for (const auto& t : triggers_)
+        if ((out.empty() || out.back() != t.seq) && out.size() < proto::max_wanted_seqs)
+            out.push_back(t.seq);
+    return out;
+}
+
+// Root mode: a trigger stays until its seq was handled (installed, skipped,
+// found done or on a channel not followed); until then every poll says so.
+void updater_service::finish_root_triggers(poll_outcome& out)
+{
+    rescan();
+    std::int64_t now = clock_.now();
+    std::map<std::string, std::int64_t> seen;
+    std::set<std::uint64_t> complained;
+    for (const auto& t : triggers_) {
+        std::int64_t first = state_.trigger_seen.contains(t.name) ? state_.trigger_seen.at(t.name) : now;
+        bool resolved = out.resolved.contains(t.seq);
+        bool too_old = !resolved && now - first > max_trigger_wait_seconds;
+        if (!resolved && !too_old) {
+            seen[t.name] = first;
+            if (complained.insert(t.seq).second) {
+                log::error(cat("UUN announced seq ", t.seq, "; the server has not served it"));
+                ++out.trust_alarms;
+                ++out.problems;
+            }
+            continue;
+        }
+        if (too_old)
+            log::error(cat("trigger ", t.name, " (seq ", t.seq, ") given up: the server has not served seq ", t.seq,
+                           " in ", (now - first) / 86400, " days"));
+        if (auto removed = spool_.remove(t); !removed) {
+            log::error(removed.error().message);
+            seen[t.name] = first;
+        } else if (resolved) {
+            log::info(cat("trigger ", t.name, " done (seq ", t.seq, ")"));
+        }
+    }
+    if (seen != state_.trigger_seen) {
+        state_.trigger_seen = std::move(seen);
+        if (auto saved = store_.save(state_); !saved)
+            log::error(saved.error().message);
+    }
 }
 
 void updater_service::clean_partials()

@@ -16,7 +16,9 @@
 #include "milter/updater/trigger_spool.hpp"
 #include "milter/updater/updater_config.hpp"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +26,10 @@
 namespace uun::updater {
 
 countdown_settings countdown_settings_from(const updater_config& config);
+
+// Root mode: a trigger whose entry the server never serves is given up after
+// this long, so a stolen notify key cannot make the appliance complain forever.
+inline constexpr std::int64_t max_trigger_wait_seconds = 7 * 86400;
 
 class updater_service {
 public:
@@ -33,6 +39,9 @@ public:
     // Loads state and token, repairs an unfinished install, finds triggers
     // that arrived while the updater was down. Fails on a damaged state.
     result<void> start();
+    // Root mode (trust.root): call before start().
+    void follow_root(proto::root_metadata root) { cycle_.follow_root(std::move(root)); }
+    const std::optional<proto::root_metadata>& root() const { return cycle_.root(); }
 
     // Rereads the spool (after inotify said it changed); new triggers start the coalescing window.
     void rescan();
@@ -48,6 +57,8 @@ public:
 
 private:
     void clean_partials();
+    std::vector<std::uint64_t> wanted_seqs() const;
+    void finish_root_triggers(poll_outcome& out);
 
     const updater_config& config_;
     state_store& store_;

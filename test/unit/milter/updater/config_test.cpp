@@ -189,6 +189,16 @@ TEST_CASE("config errors name file, line and key")
         {"missing trusted key file", "", "trusted_keys: [{dir}/keys/publisher.pem]=>trusted_keys: [{dir}/keys/none.pem]",
          "'trusted_keys'"},
         {"empty trusted keys", "", "trusted_keys: [{dir}/keys/publisher.pem]=>trusted_keys: []", "at least one"},
+        {"trusted_keys and trust.root", "trust: {root: {dir}/ca.pem}\n", "",
+         "'trusted_keys': and 'trust.root' are both set"},
+        {"neither trusted_keys nor trust.root", "", "trusted_keys: [{dir}/keys/publisher.pem]=>",
+         "'trusted_keys': or 'trust.root' is required"},
+        {"relative trust.root", "", "trusted_keys: [{dir}/keys/publisher.pem]=>trust: {root: root.json}",
+         "'trust.root': 'root.json' must be an absolute path"},
+        {"missing trust.root", "", "trusted_keys: [{dir}/keys/publisher.pem]=>trust: {root: {dir}/none.json}",
+         "'trust.root'"},
+        {"unknown key under trust", "", "trusted_keys: [{dir}/keys/publisher.pem]=>trust: {root: {dir}/ca.pem, x: 1}",
+         "unknown key 'x' in 'trust'"},
         {"channel file relative", "", "    file: {dir}/target/av.db=>    file: av.db", "'channels.av.file'"},
         {"channel directory missing", "", "    file: {dir}/target/av.db=>    file: {dir}/nodir/av.db",
          "does not exist"},
@@ -229,6 +239,22 @@ TEST_CASE("config errors name file, line and key")
         CHECK(got.error().message.find(d.expand(r.want)) != std::string::npos);
         CHECK(got.error().message.starts_with("updater.yaml:"));
     }
+}
+
+TEST_CASE("trust.root instead of trusted_keys is root mode")
+{
+    config_dir d;
+    std::string text = minimal;
+    std::string from = "trusted_keys: [{dir}/keys/publisher.pem]";
+    text.replace(text.find(from), from.size(), "trust:\n  root: {dir}/ca.pem");
+    auto c = d.parse(text);
+    REQUIRE_MESSAGE(c, (c ? "" : c.error().message));
+    CHECK(c->root_mode());
+    CHECK(c->trust_root == d.dir.file("ca.pem"));
+    CHECK(c->trusted_keys.empty());
+    auto v1 = d.parse(minimal);
+    REQUIRE(v1);
+    CHECK_FALSE(v1->root_mode());
 }
 
 TEST_CASE("a missing config file is an error naming it")

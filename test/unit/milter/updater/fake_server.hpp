@@ -2,10 +2,14 @@
 // only: it signs nothing itself (tests hand it envelopes), answers polls
 // with the entries after last_seq, serves payloads with Range, records
 // reports, and can be told to misbehave (cut downloads, garbage answers).
+// A poll with root_version (root mode) gets the v2 answer: every entry past
+// the channel's position, the wanted seqs, newer roots and the timestamp
+// statement it was handed; `withheld` seqs are never served.
 #pragma once
 
 #include "lib/proto/dsse.hpp"
 #include "lib/proto/ed25519.hpp"
+#include "lib/proto/root_metadata.hpp"
 #include "lib/proto/update_entry.hpp"
 #include "lib/util/digest.hpp"
 #include "milter/updater/transport.hpp"
@@ -16,6 +20,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +46,10 @@ public:
     std::optional<std::size_t> cut_downloads_after;  // deliver this many bytes, then fail the transfer
     bool ignore_range = false;
     long report_status = 200;
+    // Root mode.
+    std::vector<nlohmann::json> roots;        // served when newer than the poll's root_version
+    std::optional<nlohmann::json> timestamp;  // served as is
+    std::set<std::uint64_t> withheld;         // seqs a hostile server keeps back
 
     std::vector<updater::http_request> requests;
     std::vector<nlohmann::json> polls;    // parsed poll bodies
@@ -56,6 +65,8 @@ public:
                 poll_script.pop_front();
                 return deliver(r, sink, std::nullopt);
             }
+            if (polls.back().contains("root_version"))
+                return deliver(answer_root_poll(polls.back()), sink, std::nullopt);
             return deliver(answer_poll(polls.back().at("last_seq").get<std::uint64_t>()), sink, std::nullopt);
         }
         if (request.path == "/v1/report") {
@@ -104,6 +115,44 @@ public:
                             {"server_time", 1763900000}};
         if (poll_interval)
             j["poll_interval"] = *poll_interval;
+        return {200, "application/json", j.dump(), "", ""};
+    }
+
+    // Like uun-server's v2 answer (doc/trust.md), read from the unverified payloads.
+    canned_response answer_root_poll(const nlohmann::json& poll) const
+    {
+        nlohmann::json entries = nlohmann::json::array();
+        std::set<std::uint64_t> wanted;
+        for (const auto& seq : poll.at("wanted"))
+            wanted.insert(seq.get<std::uint64_t>());
+        bool more = false;
+        for (const auto& [seq, envelope] : envelopes) {
+            auto payload = proto::dsse_unverified_payload(envelope, proto::update_payload_type);
+            if (!payload || withheld.contains(seq))
+                continue;
+            auto e = nlohmann::json::parse(*payload);
+            std::uint64_t cseq = e.value("channel_seq", std::uint64_t{0});
+            std::string channel = e.value("channel", "");
+            const auto& positions = poll.at("positions");
+            bool followed = positions.contains(channel);
+            std::uint64_t at = followed ? positions.at(channel).get<std::uint64_t>() : 0;
+            if (cseq == 0 || !((followed && cseq > at) || wanted.contains(seq)))
+                continue;
+            if (entries.size() == page_size) {
+                more = true;
+                break;
+            }
+            entries.push_back(envelope);
+        }
+        nlohmann::json newer = nlohmann::json::array();
+        for (const auto& root : roots) {
+            auto payload = proto::dsse_unverified_payload(root, proto::root_payload_type);
+            if (payload && nlohmann::json::parse(*payload).at("version") > poll.at("root_version"))
+                newer.push_back(root);
+        }
+        nlohmann::json j = {{"entries", entries}, {"more", more}, {"registered", true}, {"roots", newer}};
+        if (timestamp)
+            j["timestamp"] = *timestamp;
         return {200, "application/json", j.dump(), "", ""};
     }
 

@@ -1,8 +1,8 @@
 // The uun-updater executable itself: exit codes of --once, a bad config, a
 // second instance, and the daemon acting on a trigger and stopping on
 // SIGTERM. Runs against tls_peer.py (a TLS peer, not uun-server).
+#include "test/unit/milter/updater/root_world.hpp"
 #include "test/unit/milter/updater/tls_peer.hpp"
-#include "test/unit/milter/updater/world.hpp"
 
 #include <doctest/doctest.h>
 
@@ -143,6 +143,33 @@ TEST_CASE("uun-updater --once polls over TLS and exits 0, or 1 when the server c
     CHECK(bad.wait(20s) == 1);
     INFO(test::slurp(a.dir.file("log2")));
     CHECK(test::slurp(a.dir.file("log2")).find("poll (periodic) failed") != std::string::npos);
+}
+
+TEST_CASE("uun-updater in root mode: a bad root stops the start (2); no timestamp statement makes --once exit 3")
+{
+    appliance a;
+    std::string config = a.config(a.peer->url());
+    std::string text = test::slurp(config);
+    std::string keys = cat("trusted_keys: [", a.dir.file("publisher.pem"), "]\n");
+    text.replace(text.find(keys), keys.size(), cat("trust: {root: ", a.dir.file("root.json"), "}\n"));
+    test::spit(config, text);
+
+    test::vendor_keys vendor;
+    auto root = vendor.make(1, 4'000'000'000);
+    test::spit(a.dir.file("root.json"), test::sign_root(root, {&vendor.root[0]}).dump());  // below the threshold
+    updater_process bad({"-c", config, "-f", "--once"}, a.dir.file("log"));
+    CHECK(bad.wait(10s) == 2);
+    auto log = test::slurp(a.dir.file("log"));
+    INFO(log);
+    CHECK(log.find(cat("trust.root ", a.dir.file("root.json"), " does not verify")) != std::string::npos);
+
+    test::spit(a.dir.file("root.json"), test::sign_root(root, {&vendor.root[0], &vendor.root[1]}).dump());
+    updater_process stale({"-c", config, "-f", "--once"}, a.dir.file("log2"));
+    CHECK(stale.wait(20s) == 3);
+    auto log2 = test::slurp(a.dir.file("log2"));
+    INFO(log2);
+    CHECK(log2.find("poll (periodic, root v1, last_seq 0)") != std::string::npos);
+    CHECK(log2.find("no fresh timestamp statement") != std::string::npos);
 }
 
 TEST_CASE("the daemon polls on a trigger, and stops on SIGTERM; a second one is refused")

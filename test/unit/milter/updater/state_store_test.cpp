@@ -30,6 +30,39 @@ TEST_CASE("state survives a save and a load, journal included")
     CHECK((st.st_mode & 0777) == 0700);
 }
 
+TEST_CASE("root-mode state survives a save and a load; a v1 state file still loads")
+{
+    test::scratch_dir dir;
+    state_store store(dir.file("state"));
+    REQUIRE(store.prepare());
+    updater_state s;
+    s.last_seq = 60;
+    s.root_version = 3;
+    s.positions = {{"av", 13}, {"sys", 0}};
+    s.known_heads = {{"av", 14}};
+    s.last_fresh_timestamp = 1'800'000'100;
+    s.trigger_seen = {{"uun-60-AbCdEfGhIjKlMnOpQr_-09", 1'800'000'000}};
+    REQUIRE(store.save(s));
+    auto back = store.load();
+    REQUIRE(back);
+    CHECK(*back == s);
+
+    test::spit(store.state_file(), R"({"last_seq": 7, "last_poll": 1800000000, "hook_retry": null})");
+    auto old = store.load();
+    REQUIRE(old);
+    CHECK(old->last_seq == 7);
+    CHECK(old->positions.empty());
+    CHECK_FALSE(old->last_fresh_timestamp);
+    CHECK(old->root_version == 0);
+    for (const char* bad : {R"({"last_seq": 1, "positions": {"av": -1}})", R"({"last_seq": 1, "positions": [1]})",
+                            R"({"last_seq": 1, "known_heads": {"av": "2"}})",
+                            R"({"last_seq": 1, "last_fresh_timestamp": "now"})"}) {
+        INFO(bad);
+        test::spit(store.state_file(), bad);
+        CHECK_FALSE(store.load());
+    }
+}
+
 TEST_CASE("a damaged state file is refused, not taken as last_seq 0")
 {
     const char* bad[] = {
