@@ -4,6 +4,7 @@
 
 #include "lib/proto/uun_header.hpp"
 #include "lib/util/config.hpp"
+#include "milter/filter/key_source.hpp"
 
 #include <charconv>
 
@@ -64,6 +65,39 @@ void require_absolute(config::section& sec, std::string_view key, const std::str
         sec.report(key, "must be an absolute path");
 }
 
+void require_absolute_list(config::section& sec, std::string_view key, const std::vector<std::string>& paths)
+{
+    for (const auto& path : paths)
+        if (!is_absolute(path)) {
+            sec.report(key, cat("'", path, "' is not an absolute path"));
+            return;
+        }
+}
+
+// trusted_keys (v1) or trusted_root (v2), exactly one of them. Without
+// trusted_root the reading (and its messages) is exactly v1's.
+void read_trust(config::section& root, milter_config& c)
+{
+    if (!root.has("trusted_root")) {
+        c.trusted_keys = root.string_list("trusted_keys");
+        if (root.has("trusted_keys") && c.trusted_keys.empty())
+            root.report("trusted_keys", "must list at least one public key file");
+        require_absolute_list(root, "trusted_keys", c.trusted_keys);
+        return;
+    }
+    c.trusted_root = root.string_list("trusted_root");
+    if (c.trusted_root.empty())
+        root.report("trusted_root", "must list at least one root file");
+    if (c.trusted_root.size() > max_trusted_root_paths)
+        root.report("trusted_root", cat("lists more than ", max_trusted_root_paths, " files"));
+    require_absolute_list(root, "trusted_root", c.trusted_root);
+    if (root.has("trusted_keys")) {
+        root.string_list("trusted_keys");  // read, so it is not also reported as unknown
+        root.report("trusted_root", "'trusted_keys' and 'trusted_root' exclude each other: keep one "
+                                    "(trusted_root for the v2 trust model)");
+    }
+}
+
 result<milter_config> read_config(config::document& doc)
 {
     milter_config c;
@@ -86,14 +120,7 @@ result<milter_config> read_config(config::document& doc)
     c.pid_file = root.string_or("pid_file", c.pid_file);
     require_absolute(root, "pid_file", c.pid_file);
 
-    c.trusted_keys = root.string_list("trusted_keys");
-    if (root.has("trusted_keys") && c.trusted_keys.empty())
-        root.report("trusted_keys", "must list at least one public key file");
-    for (const auto& key : c.trusted_keys)
-        if (!is_absolute(key)) {
-            root.report("trusted_keys", cat("'", key, "' is not an absolute path"));
-            break;
-        }
+    read_trust(root, c);
 
     c.clock_skew = root.duration_or("clock_skew", std::chrono::seconds(c.clock_skew)).count();
     if (c.clock_skew > 24 * 3600)

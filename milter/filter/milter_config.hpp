@@ -28,7 +28,10 @@ struct milter_config {
     std::string socket_group;            // empty: the group the socket gets from the user
     mode_t socket_mode = 0660;
     std::string pid_file = "/run/uun-milter/uun-milter.pid";
-    std::vector<std::string> trusted_keys;  // PEM public keys, at least one
+    std::vector<std::string> trusted_keys;  // v1: PEM public keys, at least one
+    // v2 (exclusive with trusted_keys): root files, the first that exists is
+    // used; UUN keys are its notify role (key_source.hpp).
+    std::vector<std::string> trusted_root;
     std::int64_t clock_skew = 300;          // seconds a UUN may be issued in the future
     std::string spool_dir;                  // the updater's trigger spool
     std::string state_dir = "/var/lib/uun-milter";

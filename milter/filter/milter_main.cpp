@@ -7,6 +7,7 @@
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
+#include "milter/filter/key_source.hpp"
 #include "milter/filter/listen_socket.hpp"
 #include "milter/filter/milter_config.hpp"
 #include "milter/filter/milter_glue.hpp"
@@ -18,6 +19,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -80,14 +82,22 @@ std::optional<options> parse_options(int argc, char** argv, int& code)
     return o;
 }
 
-std::string describe(const milter_config& c, const proto::keyring& keys, const identity& who)
+std::string describe(const milter_config& c, const key_source& keys, const identity& who)
 {
-    std::string ids;
-    for (const auto& id : keys.ids())
-        ids += ids.empty() ? id : "," + id;
-    return cat("socket ", c.socket, ", user ", who.user, ", trusted keys ", ids, ", clock skew ", c.clock_skew,
+    return cat("socket ", c.socket, ", user ", who.user, ", ", keys.describe(), ", clock skew ", c.clock_skew,
                "s, spool ", c.spool_dir, ", subject marker ", c.subject_marker ? "on" : "off", ", body token ",
                c.body_token ? "on" : "off");
+}
+
+// v1: the trusted_keys files; v2: the notify role of the trusted_root file.
+result<std::unique_ptr<key_source>> load_keys(const milter_config& cfg, const uun::clock& time)
+{
+    if (!cfg.trusted_root.empty())
+        return key_source::from_root(cfg.trusted_root, time);
+    auto keys = proto::keyring::load(cfg.trusted_keys);
+    if (!keys)
+        return fail(cat("trusted_keys: ", keys.error().message));
+    return key_source::fixed(std::move(*keys));
 }
 
 // A failed start, said where someone sees it: before the fork an operator is
@@ -115,7 +125,7 @@ struct start_failure {
 
 // The socket is made (as root, if started so); from here: detach, drop
 // privileges for good, open the replay cache, serve until SIGTERM.
-int serve(start_failure& fatal, const proto::keyring& keys, const identity& who)
+int serve(start_failure& fatal, key_source& keys, const identity& who)
 {
     const auto& cfg = fatal.cfg;
     if (!fatal.opts.foreground && !startup_report::under_service_manager()) {
@@ -129,6 +139,9 @@ int serve(start_failure& fatal, const proto::keyring& keys, const identity& who)
     if (auto ok = drop_privileges(who); !ok)
         return fatal(ok.error().message, exit_failure);
 
+    if (std::string root = keys.root_path(); !root.empty() && ::access(root.c_str(), R_OK) != 0)
+        log::warning(cat("trusted_root: ", root, " is not readable by user ", who.user,
+                         "; a newer root there is not picked up until it is"));
     system_clock clock;
     auto cache = replay_cache::open(cfg.state_dir + "/replay.sqlite", cfg.replay_cache_entries, clock);
     if (!cache)
@@ -173,9 +186,10 @@ int run_milter(int argc, char** argv)
     log::open("uun-milter", opts->foreground ? log::sink::stderr_stream : cfg.log_to, cfg.debug);
     start_failure fatal{*opts, cfg, {}};
 
-    auto keys = proto::keyring::load(cfg.trusted_keys);
+    static const system_clock root_clock;  // outlives the key source, which outlives smfi_main
+    auto keys = load_keys(cfg, root_clock);
     if (!keys)
-        return fatal(cat("trusted_keys: ", keys.error().message), exit_usage);
+        return fatal(keys.error().message, exit_usage);
     auto who = resolve_identity(cfg.user, cfg.group);
     if (!who)
         return fatal(who.error().message, exit_usage);
@@ -187,7 +201,7 @@ int run_milter(int argc, char** argv)
         socket_gid = *gid;
     }
     if (opts->check_only) {
-        std::printf("%s: OK (%zu trusted keys)\n", opts->config_path.c_str(), keys->size());
+        std::printf("%s: OK (%s)\n", opts->config_path.c_str(), (*keys)->describe().c_str());
         return exit_ok;
     }
 
@@ -198,7 +212,7 @@ int run_milter(int argc, char** argv)
     if (auto ok = open_milter_socket(cfg.socket, who->uid, socket_gid, cfg.socket_mode); !ok)
         return fatal(ok.error().message, exit_failure);
     fatal.socket_made = true;
-    return serve(fatal, *keys, *who);
+    return serve(fatal, **keys, *who);
 }
 
 }  // namespace uun::filter

@@ -181,7 +181,8 @@ step session::decide(mta_link& mta, const claim& c)
         return reject(mta, queue_id, c.source, cat(c.source, " longer than ", config.max_header_bytes, " bytes"));
 
     const std::int64_t now = context_.time.now();
-    auto check = proto::check_uun_header(c.value, context_.keys, now, config.clock_skew);
+    auto keys = context_.keys.current();  // held for this check; a new root swaps the source's copy
+    auto check = proto::check_uun_header(c.value, *keys, now, config.clock_skew);
     if (check.verdict == proto::uun_verdict::not_yet_valid) {
         // Signed by a trusted key: this host's clock is probably behind. A
         // temporary failure lets the vendor's MTA retry; 550 would lose it.

@@ -6,8 +6,8 @@
 // callback here throws for hostile input, and state is bounded by config.
 #pragma once
 
-#include "lib/proto/keyring.hpp"
 #include "lib/util/clock.hpp"
+#include "milter/filter/key_source.hpp"
 #include "milter/filter/milter_config.hpp"
 #include "milter/filter/mta_link.hpp"
 #include "milter/filter/replay_cache.hpp"
@@ -22,7 +22,7 @@ namespace uun::filter {
 // What every session shares; all of it outlives the sessions.
 struct filter_context {
     const milter_config& config;
-    const proto::keyring& keys;
+    key_source& keys;  // thread-safe; may change while the milter runs (v2 root)
     replay_cache& cache;
     const trigger_spool& spool;
     const uun::clock& time;

@@ -2,8 +2,11 @@
 // installed. register: puts appliances into the store as uun-server would
 // after a poll (until uun-server exists). report: records an install report.
 // check-mail: checks the X-UUN header of a mail file with lib's
-// check_uun_header and prints what the suite compares. Exit 0 ok, 1 failure, 2 usage.
+// check_uun_header and prints what the suite compares. milter-root: writes a
+// root envelope for the milter suites. Exit 0 ok, 1 failure, 2 usage.
+#include "lib/proto/dsse.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/proto/root_metadata.hpp"
 #include "lib/proto/uun_header.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/file_util.hpp"
@@ -191,13 +194,63 @@ int do_check_mail(const args& a)
     return check.verdict == proto::uun_verdict::valid ? 0 : 1;
 }
 
+// milter-root --version N --root K --publisher K --timestamp K --notify K
+//   [--expires T] [--sign-also K] --out FILE: one private key (PEM) per role,
+// threshold 1; signed by the root key (and --sign-also, the old root key of
+// a rotation). Default expiry: a day from now.
+int do_milter_root(const args& a)
+{
+    proto::root_plan plan;
+    plan.version = std::stoull(need(a, "version"));
+    plan.expires = std::stoll(get(a, "expires", std::to_string(std::time(nullptr) + 86400)));
+    std::vector<proto::private_key> signers;
+    const std::pair<const char*, proto::role_name> roles[] = {{"root", proto::role_name::root},
+                                                             {"publisher", proto::role_name::publisher},
+                                                             {"timestamp", proto::role_name::timestamp},
+                                                             {"notify", proto::role_name::notify}};
+    for (const auto& [name, role] : roles) {
+        auto key = proto::private_key::load(need(a, name));
+        if (!key) {
+            std::cerr << key.error().message << "\n";
+            return 1;
+        }
+        plan.keys[role] = {key->public_part()};
+        if (role == proto::role_name::root)
+            signers.push_back(*key);
+    }
+    if (a.contains("sign-also")) {
+        auto key = proto::private_key::load(need(a, "sign-also"));
+        if (!key) {
+            std::cerr << key.error().message << "\n";
+            return 1;
+        }
+        signers.push_back(*key);
+    }
+    auto root = proto::make_root(plan);
+    if (!root) {
+        std::cerr << root.error().message << "\n";
+        return 1;
+    }
+    auto envelope = proto::root_envelope(*root);
+    for (const auto& key : signers)
+        if (auto ok = proto::dsse_add_signature(envelope, proto::root_payload_type, key); !ok) {
+            std::cerr << ok.error().message << "\n";
+            return 1;
+        }
+    if (auto ok = write_file_atomic(need(a, "out"), envelope.dump(2) + "\n", 0644); !ok) {
+        std::cerr << ok.error().message << "\n";
+        return 1;
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv)
 {
     args a;
     if (argc < 2 || !parse_args(argc, argv, a)) {
-        std::cerr << "usage: uun-publish-testtool register|report|check-mail --key value...\n";
+        std::cerr << "usage: uun-publish-testtool register|report|check-mail|milter-root --key value...\n";
         return 2;
     }
     std::string what = argv[1];
@@ -208,6 +261,8 @@ int main(int argc, char** argv)
             return do_report(a);
         if (what == "check-mail")
             return do_check_mail(a);
+        if (what == "milter-root")
+            return do_milter_root(a);
     } catch (const std::exception& e) {  // std::stoi on a bad number
         std::cerr << "uun-publish-testtool: bad argument: " << e.what() << "\n";
         return 2;

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 using namespace uun::filter;
 
@@ -147,4 +148,49 @@ TEST_CASE("unix_socket_path takes the path of unix: sockets only")
 {
     CHECK(unix_socket_path("unix:/a/b.sock") == "/a/b.sock");
     CHECK(unix_socket_path("inet:25@x").empty());
+}
+
+TEST_CASE("trusted_root (v2) instead of trusted_keys")
+{
+    auto c = parse_milter_config("trusted_root: [/var/lib/uun-updater/root.json, /etc/uun/root.json]\n"
+                                 "spool_dir: /s\n",
+                                 "milter.yaml");
+    INFO((c ? std::string() : c.error().message));
+    REQUIRE(c);
+    CHECK(c->trusted_root == std::vector<std::string>{"/var/lib/uun-updater/root.json", "/etc/uun/root.json"});
+    CHECK(c->trusted_keys.empty());
+    CHECK(c->as_read.at("trusted_root") == "[/var/lib/uun-updater/root.json, /etc/uun/root.json]");
+    CHECK(c->as_read.count("trusted_keys") == 0);
+
+    auto v1 = parse_milter_config(minimal, "milter.yaml");
+    REQUIRE(v1);
+    CHECK(v1->trusted_root.empty());
+    CHECK(v1->as_read.count("trusted_root") == 0);  // a v1 config prints as before
+}
+
+TEST_CASE("trusted_root errors")
+{
+    struct row {
+        const char* label;
+        const char* yaml;
+        const char* want;
+    };
+    const row rows[] = {
+        {"both trusted_keys and trusted_root", "trusted_keys: [/k.pem]\ntrusted_root: [/r.json]\nspool_dir: /s\n",
+         "'trusted_root': 'trusted_keys' and 'trusted_root' exclude each other"},
+        {"empty list", "trusted_root: []\nspool_dir: /s\n", "'trusted_root': must list at least one root file"},
+        {"relative path", "trusted_root: [/r.json, root.json]\nspool_dir: /s\n",
+         "'trusted_root': 'root.json' is not an absolute path"},
+        {"not a list", "trusted_root: {a: 1}\nspool_dir: /s\n", "'trusted_root'"},
+        {"too many files",
+         "trusted_root: [/1, /2, /3, /4, /5, /6, /7, /8, /9]\nspool_dir: /s\n", "lists more than 8 files"},
+    };
+    for (const auto& r : rows) {
+        INFO(std::string(r.label));
+        auto got = parse_milter_config(r.yaml, "milter.yaml");
+        REQUIRE_FALSE(got);
+        INFO("got: ", got.error().message);
+        CHECK(got.error().message.find(r.want) != std::string::npos);
+        CHECK(got.error().message.find("unknown key") == std::string::npos);
+    }
 }

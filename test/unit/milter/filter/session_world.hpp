@@ -60,6 +60,7 @@ struct world {
     manual_clock clock{start_time};
     std::unique_ptr<replay_cache> cache;
     std::unique_ptr<trigger_spool> spool;
+    std::unique_ptr<key_source> source;
     std::unique_ptr<filter_context> context;
 
     explicit world(const std::function<void(milter_config&)>& tweak = {}, std::uint64_t cache_entries = 1000)
@@ -75,8 +76,9 @@ struct world {
         REQUIRE(opened);
         cache = std::move(*opened);
         spool = std::make_unique<trigger_spool>(config.spool_dir);
+        source = key_source::fixed(keys);
         context = std::make_unique<filter_context>(
-            filter_context{.config = config, .keys = keys, .cache = *cache, .spool = *spool, .time = clock});
+            filter_context{.config = config, .keys = *source, .cache = *cache, .spool = *spool, .time = clock});
     }
 
     std::string uun(std::uint64_t seq = 42, std::int64_t issued_offset = 0, std::int64_t lifetime = 3600,
