@@ -34,6 +34,12 @@ poll_outcome poll_cycle::run_root(proto::poll_reason reason, updater_state& stat
         ++out.problems;
         return out;
     }
+    if (state.root_version == 0 && state.last_seq > 0) {
+        // The first poll after a move from trusted_keys (doc/trust.md, migrating).
+        state.v1_last_seq = state.last_seq;
+        log::info(cat("following root v", root_->version, " from now on; entries up to seq ", state.last_seq,
+                      " were finished under trusted_keys"));
+    }
     state.root_version = root_->version;
     for (const auto& name : config_.channel_names())
         state.positions.try_emplace(name, 0);  // shown in state.json from the first poll
@@ -219,6 +225,15 @@ bool poll_cycle::handle_channel(const std::vector<proto::update_entry>& entries,
             ++out.trust_alarms;
             ++out.problems;
             return true;
+        }
+        if (state.v1_last_seq && entry.seq <= *state.v1_last_seq) {
+            log::info(cat("seq ", entry.seq, ": channel ", entry.channel, " #", entry.channel_seq,
+                          " was finished before this appliance followed a root (v1 last_seq ", *state.v1_last_seq,
+                          ")"));
+            if (!advance(state, entry, out))
+                return false;
+            out.resolved.insert(entry.seq);
+            continue;
         }
         if (apply(entry, *config_.channel(entry.channel), state, token, out) == step::stop)
             return false;

@@ -114,6 +114,11 @@ result<updater_state> parse_state(const std::string& text, const std::string& pa
             return bad("root_version is not a number");
         s.root_version = v->get<std::uint64_t>();
     }
+    if (auto v = j.find("v1_last_seq"); v != j.end()) {
+        if (!v->is_number_unsigned())
+            return bad("v1_last_seq is not a number");
+        s.v1_last_seq = v->get<std::uint64_t>();
+    }
     return s;
 }
 
@@ -177,6 +182,8 @@ result<void> state_store::save(const updater_state& s) const
         j["positions"] = s.positions;
         j["known_heads"] = s.known_heads;
         j["trigger_seen"] = s.trigger_seen;
+        if (s.v1_last_seq)
+            j["v1_last_seq"] = *s.v1_last_seq;
         j["last_fresh_timestamp"] =
             s.last_fresh_timestamp ? nlohmann::json(*s.last_fresh_timestamp) : nlohmann::json(nullptr);
     }

@@ -46,6 +46,9 @@ struct updater_state {
     std::optional<std::int64_t> last_fresh_timestamp = {};  // when a fresh statement was last verified
     std::uint64_t root_version = 0;                    // informational: root.json holds the root
     std::map<std::string, std::int64_t> trigger_seen = {};  // trigger name -> first seen (the 7-day limit)
+    // last_seq when this appliance moved from trusted_keys to a root: entries
+    // at or below it were finished under v1 and are not installed again.
+    std::optional<std::uint64_t> v1_last_seq = {};
 
     friend bool operator==(const updater_state&, const updater_state&) = default;
 };

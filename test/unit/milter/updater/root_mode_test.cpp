@@ -210,3 +210,33 @@ TEST_CASE("root mode: v1 entries (no channel_seq) are refused")
     CHECK(out.problems > 0);
     CHECK(w.server.count("/v1/payloads/") == 0);
 }
+
+TEST_CASE("root mode after trusted_keys: entries finished under v1 are not installed again")
+{
+    root_world w;
+    // A v1 appliance had finished up to seq 8; the vendor's log was already
+    // v2 from seq 7 on (v2 entries verify for a v1 updater too).
+    updater::updater_state v1;
+    v1.last_seq = 8;
+    REQUIRE(w.store->prepare());
+    REQUIRE(w.store->save(v1));
+    w.publish_at(7, "av", 1, "av one");
+    w.publish_at(8, "sys", 1, "sys one");
+    w.publish_at(9, "av", 2, "av two");
+    w.stamp({{"av", 2}, {"sys", 1}});
+    auto s = w.root_service();
+    auto out = s->poll(poll_reason::periodic);
+    CHECK(out.installed == 1);  // av #2 only
+    CHECK(out.trust_alarms == 0);
+    auto st = w.saved();
+    CHECK(st.positions.at("av") == 2);
+    CHECK(st.positions.at("sys") == 1);
+    CHECK(st.v1_last_seq == 8);
+    CHECK(st.last_seq == 9);
+    // Later entries at or below seq 8 cannot appear (the publisher's seq only
+    // grows), and the marker does not move.
+    w.publish_at(10, "sys", 2, "sys two");
+    w.stamp({{"av", 2}, {"sys", 2}});
+    CHECK(s->poll(poll_reason::periodic).installed == 1);
+    CHECK(w.saved().v1_last_seq == 8);
+}
