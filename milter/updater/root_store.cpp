@@ -7,7 +7,9 @@
 #include "lib/util/log.hpp"
 
 #include <cerrno>
+#include <cstring>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace uun::updater {
@@ -66,6 +68,13 @@ result<proto::root_metadata> load_trusted_root(const std::string& state_dir, con
 result<void> save_root_copy(const std::string& state_dir, const nlohmann::json& envelope)
 {
     std::string path = root_copy_path(state_dir);
+    // uun-milter, another user, reads this copy (its trusted_root) to learn a
+    // rotated notify key: the directory must let it pass, not list. The
+    // token and state.json inside stay 0600.
+    struct stat st {};
+    if (::stat(state_dir.c_str(), &st) == 0 && (st.st_mode & 0011) != 0011 &&
+        ::chmod(state_dir.c_str(), (st.st_mode & 07777) | 0011) != 0)
+        log::warning(cat(state_dir, ": cannot let uun-milter reach root.json (chmod o+x): ", std::strerror(errno)));
     if (auto wrote = write_file_atomic(path, envelope.dump() + "\n", 0644); !wrote)
         return fail(cat(path, ": cannot save the newest root: ", wrote.error().message));
     return {};
