@@ -11,6 +11,7 @@
 #
 #   world_create                 the directory ($WORLD), the vendor's keys and CA
 #   world_vendor_start           vendor Postfix + uun-server
+#   world_server_stop / world_server_start   uun-server alone (a new root)
 #   world_appliance NAME N unix|inet   appliance N (1-9): Postfix, milter, sink
 #   world_updater_start NAME [CONFIG]  world_updater_stop NAME
 #   world_milter_start NAME            world_milter_stop NAME
@@ -19,6 +20,10 @@
 #   world_destroy
 #
 # The caller chooses (defaults in brackets):
+#   WORLD_ROOT     a root file: appliances use the v2 trust model (trust.root,
+#                  trusted_root) instead of trusted_keys [unset]
+#   WORLD_VENDOR_SETTINGS  more KEY=VALUE for server.yaml; WORLD_VENDOR_APPEND
+#                  text appended to it (the trust: section) [none]
 #   WORLD_NET      first three octets of its loopback /24 [127.0.5]
 #   UUN_SERVER_BIN UUN_PUBLISH_BIN UUN_MILTER_BIN UUN_UPDATER_BIN UUN_KEYGEN_BIN
 #                  [the programs in $UUN_BUILD]; /usr/sbin/... for the packages
@@ -130,7 +135,10 @@ world_vendor_config() {
 world_vendor_start() {
   local mta
   mta=$(world_vendor_mta)
-  world_vendor_config "$(world_server_config)" || return 1
+  world_vendor_config "$(world_server_config)" ${WORLD_VENDOR_SETTINGS[@]+"${WORLD_VENDOR_SETTINGS[@]}"} || return 1
+  if [ -n "${WORLD_VENDOR_APPEND:-}" ]; then
+    printf '%s\n' "$WORLD_VENDOR_APPEND" >>"$(world_server_config)" || return 1
+  fi
   postfix_create "$mta" "$WORLD_VENDOR_IP" 25 \
     "sender_dependent_relayhost_maps = hash:$mta/etc/uun_relayhost" || return 1
   # The table must exist when trivial-rewrite starts, or it stays "unavailable".
@@ -138,6 +146,12 @@ world_vendor_start() {
   WORLD_POSTFIX+=("$mta")
   postfix_start "$mta" || return 1
 
+  world_server_start
+}
+
+# world_server_start: uun-server -f, until /healthz answers; world_server_stop.
+world_server_start() {
+  echo "--- started $(date +%T.%N)" >>"$WORLD/vendor/server.log"
   "$UUN_SERVER_BIN" -f -c "$(world_server_config)" >>"$WORLD/vendor/server.log" 2>&1 &
   world_track server $!
   if ! wait_for 20 world_server_healthy; then
@@ -146,6 +160,8 @@ world_vendor_start() {
     return 1
   fi
 }
+
+world_server_stop() { world_stop_pid server; }
 
 world_server_healthy() {
   [ "$(curl -sS --max-time 5 --cacert "$WORLD/vendor/tls/ca.pem" -o /dev/null -w '%{http_code}' \
@@ -189,6 +205,19 @@ world_updater_derive() {
     "$@"
 }
 
+# world_root_mode FILE LINE...: an appliance config moved from trusted_keys
+# to the v2 trust model (WORLD_ROOT set): the trusted_keys list goes, LINEs
+# are added at the end.
+world_root_mode() {
+  local file=$1
+  shift
+  awk '/^trusted_keys:/ { skip = 1; next } skip && /^  - / { next } { skip = 0; print }' "$file" >"$file.new" &&
+    printf '%s\n' "$@" >>"$file.new" && mv "$file.new" "$file" || {
+    world_say "cannot move $file to the root"
+    return 1
+  }
+}
+
 # world_appliance NAME N unix|inet: appliance N's Postfix on $WORLD_NET.1N:25
 # relaying NAME.example to its inside smtp-sink, with uun-milter (listening
 # on a unix socket or on inet :8891) in the port-25 smtpd's milters. Its
@@ -213,6 +242,9 @@ echo "\$(date +%s.%N) seq=\$UUN_SEQ channel=\$UUN_CHANNEL file=\$UUN_FILE arg=\$
 EOF
   chmod 755 "$d/reload-hook"
   world_updater_derive "$name" "$(world_updater_config "$name")" || return 1
+  if [ -n "${WORLD_ROOT:-}" ]; then
+    world_root_mode "$(world_updater_config "$name")" "trust:" "  root: $WORLD_ROOT" || return 1
+  fi
 
   # The milter: its spool is the updater's trigger spool; it runs as
   # $WORLD_MILTER_USER, which must write the spool and its state.
@@ -229,6 +261,10 @@ EOF
     "socket=$socket" "user=$WORLD_MILTER_USER" "pid_file=$d/run/uun-milter.pid" \
     "trusted_keys=[$WORLD/vendor/publisher.pub]" \
     "spool_dir=$(world_spool "$name")" "state_dir=$d/milter-state" || return 1
+  if [ -n "${WORLD_ROOT:-}" ]; then
+    # The updater's copy first: a rotated notify key reaches the milter there.
+    world_root_mode "$d/milter.yaml" "trusted_root: [$d/updater-state/root.json, $WORLD_ROOT]" || return 1
+  fi
   "$UUN_MILTER_BIN" -t -c "$d/milter.yaml" >"$d/milter-check.out" 2>&1 || {
     world_say "uun-milter -t rejects $d/milter.yaml:"
     cat "$d/milter-check.out" >&2
