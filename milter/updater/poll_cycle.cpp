@@ -62,6 +62,13 @@ poll_outcome poll_cycle::run(proto::poll_reason reason, updater_state& state, co
             return out;
         }
     }
+    mark_complete(state, out);
+    return out;
+}
+
+// A poll that went to its end: remembered, so the countdown starts from it.
+void poll_cycle::mark_complete(updater_state& state, poll_outcome& out)
+{
     out.complete = true;
     state.last_poll = clock_.now();
     if (auto saved = store_.save(state); !saved) {
@@ -69,7 +76,6 @@ poll_outcome poll_cycle::run(proto::poll_reason reason, updater_state& state, co
         ++out.problems;
         out.complete = false;
     }
-    return out;
 }
 
 std::optional<proto::poll_answer> poll_cycle::fetch(const std::string& body, proto::poll_reason reason,

@@ -97,6 +97,7 @@ private:
                             const std::string& token, poll_outcome& out);
     // Past entry: last_seq (v1) or the entry's channel position (root mode).
     bool advance(updater_state& state, const proto::update_entry& entry, poll_outcome& out);
+    void mark_complete(updater_state& state, poll_outcome& out);
     void report(const std::string& token, std::uint64_t seq, bool installed, std::string_view detail,
                 poll_outcome& out);
     void forget_partial(const proto::update_entry& entry);

@@ -58,13 +58,7 @@ poll_outcome poll_cycle::run_root(proto::poll_reason reason, updater_state& stat
         }
     }
     finish_root(state, run, out);
-    out.complete = true;
-    state.last_poll = clock_.now();
-    if (auto saved = store_.save(state); !saved) {
-        log::error(saved.error().message);
-        ++out.problems;
-        out.complete = false;
-    }
+    mark_complete(state, out);
     return out;
 }
 
