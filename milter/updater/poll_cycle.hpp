@@ -66,6 +66,10 @@ public:
     poll_outcome run(proto::poll_reason reason, updater_state& state, const std::string& token,
                      const std::vector<std::uint64_t>& wanted = {});
 
+    // Tells the server what became of seq (its failures land in uun-publish --status).
+    void report(const std::string& token, std::uint64_t seq, bool installed, std::string_view detail,
+                poll_outcome& out);
+
 private:
     enum class step { next, stop };
     struct root_run {
@@ -98,8 +102,6 @@ private:
     // Past entry: last_seq (v1) or the entry's channel position (root mode).
     bool advance(updater_state& state, const proto::update_entry& entry, poll_outcome& out);
     void mark_complete(updater_state& state, poll_outcome& out);
-    void report(const std::string& token, std::uint64_t seq, bool installed, std::string_view detail,
-                poll_outcome& out);
     void forget_partial(const proto::update_entry& entry);
 
     const updater_config& config_;

@@ -149,6 +149,13 @@ void updater_service::finish_root_triggers(poll_outcome& out)
                 log::error(cat("UUN announced seq ", t.seq, "; the server has not served it"));
                 ++out.trust_alarms;
                 ++out.problems;
+                // Once per trigger: the vendor sees it in uun-publish --status
+                // when its server lost or withholds the entry.
+                if (reported_triggers_.insert(t.name).second)
+                    cycle_.report(token_, t.seq, false,
+                                  cat("a verified UUN announced seq ", t.seq,
+                                      " but the server's poll answer did not hold it (withheld or lost?)"),
+                                  out);
             }
             continue;
         }

@@ -68,6 +68,7 @@ private:
     poll_cycle cycle_;
     updater_state state_;
     std::string token_;
+    std::set<std::string> reported_triggers_;  // unserved UUNs already reported to the server
     std::vector<trigger> triggers_;
 };
 

@@ -106,6 +106,8 @@ check "it says the announced av entry was not served" grep -q "UUN announced seq
 position() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["positions"][sys.argv[2]])' "$(world_dir a)/updater-state/state.json" "$1"; }
 check_eq "the av channel stays at #1" "$(position av)" "1"
 check "the trigger for seq $av2 is kept" bash -c "ls '$(world_spool a)' | grep -q '^uun-$av2-'"
+check_contains "gw-a reported it to the vendor" "$(sqlite3 "$db" "SELECT status, detail FROM reports WHERE seq = $av2")" \
+  "failed|a verified UUN announced seq $av2 but the server's poll answer did not hold it"
 sqlite3 "$db" "INSERT INTO entries SELECT * FROM stash; DROP TABLE stash"
 world_updater_start a || exit 1
 check "once served, av #2 (seq $av2) is installed" world_wait_installed a "$av2" 30

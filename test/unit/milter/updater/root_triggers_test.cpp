@@ -31,6 +31,13 @@ TEST_CASE("root mode: a trigger stays until its seq is served")
     CHECK(w.server.polls.back().at("wanted") == nlohmann::json::array({9}));
     CHECK(w.trigger_count() == 1);
     CHECK(w.saved().trigger_seen.size() == 1);
+    // The vendor hears of it once (uun-publish --status), not at every poll.
+    REQUIRE(w.server.reports.size() == 1);
+    CHECK(w.server.reports[0].at("seq") == 9);
+    CHECK(w.server.reports[0].at("status") == "failed");
+    CHECK(has(w.server.reports[0].at("detail").get<std::string>(), "did not hold it"));
+    s->poll(poll_reason::urgent);
+    CHECK(w.server.reports.size() == 1);
 
     w.server.withheld.clear();
     auto served = s->poll(poll_reason::urgent);
