@@ -59,6 +59,17 @@ world_appliance a 1 unix || exit 1
 world_updater_start a || exit 1
 check "gw-a registers by its first poll" world_wait_registered a 30
 check "gw-a follows root v1" grep -q "root v1" "$(world_updater_log a)"
+# gw-b is a v1 appliance being migrated (doc/trust.md): its updater still has
+# trusted_keys (the publisher key, which root v1's publisher role holds), its
+# milter the publisher and the notify key.
+WORLD_ROOT=""
+world_appliance b 2 inet || exit 1
+sed -i "s|^trusted_keys: .*|trusted_keys: [$v/publisher.pub, $keys/notify.pub]|" "$(world_dir b)/milter.yaml"
+world_milter_stop b
+world_milter_start b || exit 1
+world_updater_start b || exit 1
+check "gw-b (v1) registers" world_wait_registered b 30
+WORLD_ROOT=$roots/1.root.json
 
 # ---- 1. an urgent publish through the root ----------------------------------
 printf 'av 1\n' >"$WORLD/av-1.db"
@@ -67,6 +78,25 @@ check_contains "uun-publish signs av #1 with its own seq" "$out" "published seq 
 check "gw-a installs seq 1, woken by a UUN signed with the notify key" world_wait_installed a 1 30
 check "the milter took the UUN with the root's notify key" grep -q "discarded" "$(world_milter_log a)"
 check "no trust alarm at gw-a" bash -c "! grep -q 'error:' '$(world_updater_log a)'"
+check "the v1 appliance gw-b installs the v2 entry too" world_wait_installed b 1 30
+
+# ---- migration: gw-b moves from trusted_keys to the root --------------------
+world_updater_stop b
+world_milter_stop b
+world_root_mode "$(world_updater_config b)" "trust:" "  root: $WORLD_ROOT"
+world_root_mode "$(world_dir b)/milter.yaml" "trusted_root: [$(world_dir b)/updater-state/root.json, $WORLD_ROOT]"
+world_milter_start b || exit 1
+world_updater_start b || exit 1
+printf 'sys 0\n' >"$WORLD/sys-0.tar"
+out=$(world_publish --channel sys --urgent "$WORLD/sys-0.tar" 2>&1)
+sys0=$(sed -n 's/^published seq \([0-9]*\) .*/\1/p' <<<"$out")
+check "migrated gw-b installs the next entry (seq $sys0)" world_wait_installed b "$sys0" 30
+check "gw-b says what it finished under trusted_keys" \
+  grep -q "entries up to seq 1 were finished under trusted_keys" "$(world_updater_log b)"
+check_eq "and does not install seq 1 again" "$(grep -c ' seq=1 ' "$(world_hook_log b)")" "1"
+check "gw-a installs it too" world_wait_installed a "$sys0" 30
+world_updater_stop b
+world_milter_stop b
 
 # ---- 2. a stolen notify key makes the appliance poll, and nothing else ------
 before=$(hooks)
