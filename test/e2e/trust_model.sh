@@ -7,7 +7,9 @@
 # (root keys, publisher revoked, notify key rotated in two steps) followed
 # with no edit on the appliance; an entry signed by the revoked key refused;
 # an expired root that stops installs until a renewal; a root signed by too
-# few keys that uun-server refuses to serve. doc/trust.md is the model.
+# few keys that uun-server refuses to serve; a frozen server (its clock
+# behind, under faketime) whose statements arrive stale and are reported.
+# doc/trust.md is the model.
 set -u
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
@@ -219,5 +221,18 @@ world_server_start || exit 1
 world_publish --renotify "$av5" >/dev/null 2>&1
 check "with root v4 the entry held back is installed" world_wait_installed a "$av5" 30
 check "gw-a followed v3 -> v4" grep -q "root v3 -> v4" "$(world_updater_log a)"
+
+# ---- 6. a frozen server: its statements are stale on arrival ----------------
+# The server host's clock is the attacker's: two hours behind, it signs
+# statements that expired an hour ago (trust.timestamp_lifetime 1h here).
+world_server_stop
+WORLD_SERVER_WRAP="env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f -2h" world_server_start || exit 1
+printf 'sys 3\n' >"$WORLD/sys-3.tar"
+out=$(world_publish --channel sys --urgent "$WORLD/sys-3.tar" 2>&1)
+sys3=$(sed -n 's/^published seq \([0-9]*\) .*/\1/p' <<<"$out")
+check "the signed entry (seq $sys3) is still installed" world_wait_installed a "$sys3" 30
+check "gw-a reports the stale statement as a possible freeze, and for how long" \
+  wait_for 10 grep -Eq "no fresh timestamp statement since .* \(stale for [0-9]+ s\): the server may be frozen" \
+  "$(world_updater_log a)"
 
 summary

@@ -152,7 +152,8 @@ world_vendor_start() {
 # world_server_start: uun-server -f, until /healthz answers; world_server_stop.
 world_server_start() {
   echo "--- started $(date +%T.%N)" >>"$WORLD/vendor/server.log"
-  "$UUN_SERVER_BIN" -f -c "$(world_server_config)" >>"$WORLD/vendor/server.log" 2>&1 &
+  # WORLD_SERVER_WRAP: a command put before it (a test's faketime).
+  ${WORLD_SERVER_WRAP:-} "$UUN_SERVER_BIN" -f -c "$(world_server_config)" >>"$WORLD/vendor/server.log" 2>&1 &
   world_track server $!
   if ! wait_for 20 world_server_healthy; then
     world_say "uun-server did not answer on $(world_server_url):"
