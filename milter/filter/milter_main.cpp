@@ -4,6 +4,7 @@
 
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/keyring.hpp"
+#include "lib/util/command_line.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
@@ -52,18 +53,9 @@ std::optional<options> parse_options(int argc, char** argv, int& code)
         "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr")(
         "check-config,t", po::bool_switch(&o.check_only), "check the config and keys, then exit")(
         "print-config", po::bool_switch(&o.print_config), config::print_config_help);
-    po::options_description hidden;
-    hidden.add_options()("key", po::value(&o.print_key));
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description positional;
-    positional.add("key", 1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-        po::notify(vm);
-        if (!o.print_key.empty() && !o.print_config)
-            throw po::error("'" + o.print_key + "': a KEY goes with --print-config only");
+        vm = parse_with_print_key(std::vector<std::string>(argv + 1, argv + argc), desc, o.print_key);
     } catch (const po::error& e) {
         std::cerr << "uun-milter: " << e.what() << "\n" << desc;
         code = exit_usage;

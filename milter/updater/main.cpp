@@ -4,6 +4,7 @@
 // failed, 3 when root mode saw the server withhold, freeze or replay (a trust alarm).
 #include "lib/proto/keyring.hpp"
 #include "lib/util/clock.hpp"
+#include "lib/util/command_line.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
@@ -74,18 +75,9 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
         ("print-config", config::print_config_help)
         ("version,V", "print the version")
         ("help,h", "this help");
-    po::options_description hidden;
-    hidden.add_options()("key", po::value(&cl.print_key));
-    po::options_description all;
-    all.add(options).add(hidden);
-    po::positional_options_description positional;
-    positional.add("key", 1);
     po::variables_map vm;
     try {
-        po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-        po::notify(vm);
-        if (!cl.print_key.empty() && !vm.count("print-config"))
-            throw po::error("'" + cl.print_key + "': a KEY goes with --print-config only");
+        vm = parse_with_print_key(std::vector<std::string>(argv + 1, argv + argc), options, cl.print_key);
     } catch (const po::error& e) {
         std::cerr << "uun-updater: " << e.what() << "\n" << options;
         code = exit_setup;

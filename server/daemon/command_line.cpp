@@ -1,6 +1,7 @@
 // Option parsing with Boost.Program_options (see header).
 #include "server/daemon/command_line.hpp"
 
+#include "lib/util/command_line.hpp"
 #include "lib/util/config_print.hpp"
 
 #include <boost/program_options.hpp>
@@ -32,18 +33,8 @@ result<command_line> parse_command_line(const std::vector<std::string>& args)
 {
     command_line c;
     auto desc = options(c);
-    po::options_description hidden;
-    hidden.add_options()("key", po::value(&c.print_key));
-    po::options_description all;
-    all.add(desc).add(hidden);
-    po::positional_options_description positional;
-    positional.add("key", 1);
     try {
-        po::variables_map vm;
-        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-        po::notify(vm);
-        if (!c.print_key.empty() && !c.print_config)
-            throw po::error("'" + c.print_key + "': a KEY goes with --print-config only");
+        parse_with_print_key(args, desc, c.print_key);
     } catch (const po::error& e) {
         return fail(cat(e.what(), "\n", usage()));
     }
