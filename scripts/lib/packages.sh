@@ -10,7 +10,7 @@ UUN_BUILD_PACKAGES=(
 )
 UUN_PEER_PACKAGES=(
   postfix swaks miltertest curl openssl sqlite3 procps iproute2 python3 lua5.3
-  faketime  # e2e/trust_model: a frozen uun-server, its clock two hours behind
+  faketime  # e2e/trust_model: a frozen uun-server (libfaketime), its clock two hours behind
 )
 # bench/run: the anchors the benchmarks compare with (OpenDKIM, nginx), the
 # load generator (wrk) and the profilers. The smoke run (scripts/test) needs

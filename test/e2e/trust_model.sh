@@ -226,7 +226,10 @@ check "gw-a followed v3 -> v4" grep -q "root v3 -> v4" "$(world_updater_log a)"
 # The server host's clock is the attacker's: two hours behind, it signs
 # statements that expired an hour ago (trust.timestamp_lifetime 1h here).
 world_server_stop
-WORLD_SERVER_WRAP="env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f -2h" world_server_start || exit 1
+# libfaketime through env, which execs: the pid the world tracks (and stops)
+# is uun-server's own; the faketime program would fork and leave it behind.
+WORLD_SERVER_WRAP="env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1 FAKETIME=-2h \
+FAKETIME_DONT_FAKE_MONOTONIC=1" world_server_start || exit 1
 printf 'sys 3\n' >"$WORLD/sys-3.tar"
 out=$(world_publish --channel sys --urgent "$WORLD/sys-3.tar" 2>&1)
 sys3=$(sed -n 's/^published seq \([0-9]*\) .*/\1/p' <<<"$out")
@@ -235,4 +238,7 @@ check "gw-a reports the stale statement as a possible freeze, and for how long" 
   wait_for 10 grep -Eq "no fresh timestamp statement since .* \(stale for [0-9]+ s\): the server may be frozen" \
   "$(world_updater_log a)"
 
+world_destroy
+trap - EXIT
+check_eq "nothing the world started is left running" "$(world_leftovers)" ""
 summary
