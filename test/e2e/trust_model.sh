@@ -42,6 +42,12 @@ root_sign() {
 db=$v/store.db
 log_of() { cat "$(world_updater_log a)"; }
 hooks() { grep -c . "$(world_hook_log a)" 2>/dev/null || echo 0; }
+# stolen_uun SEQ: a UUN for SEQ signed with the stolen notify key, mailed to gw-a from the internet.
+stolen_uun() {
+  swaks --silent 2 --server "$(world_ip a):25" --local-interface "$WORLD_CLIENT_IP" --from attacker@internet.example \
+    --to "$(world_recipient a)" --header "X-UUN: $("$HEADER" --key "$keys/notify.key" --seq "$1" --channel av)" \
+    --body "install me"
+}
 
 # ---- the ceremony: root v1, 2 of 3 -------------------------------------------
 root_new "$roots/1.root.json" 1 365d "$(pub root-1 root-2 root-3)" "$v/publisher.pub" "$(pub notify)"
@@ -102,18 +108,13 @@ world_milter_stop b
 
 # ---- 2. a stolen notify key makes the appliance poll, and nothing else ------
 before=$(hooks)
-stolen=$("$HEADER" --key "$keys/notify.key" --seq 900 --channel av)
-check "a UUN signed by the stolen notify key is taken (it only makes gw-a poll)" \
-  swaks --silent 2 --server "$(world_ip a):25" --local-interface "$WORLD_CLIENT_IP" --from attacker@internet.example --to "$(world_recipient a)" \
-  --header "X-UUN: $stolen" --body "install me"
+check "a UUN signed by the stolen notify key is taken (it only makes gw-a poll)" stolen_uun 900
 check "gw-a polls and says seq 900 was not served" wait_for 30 grep -q "UUN announced seq 900; the server has not served it" "$(world_updater_log a)"
 # The thief also signs an entry with the notify key and puts it in the store.
 printf 'evil\n' >"$WORLD/evil.db"
 evil=$("$SEED" add --store "$db" --payloads "$v/payloads" --key "$keys/notify.key" --channel av \
   --file "$WORLD/evil.db" --channel-seq 2 | cut -d' ' -f1) || exit 1
-swaks --silent 2 --server "$(world_ip a):25" --local-interface "$WORLD_CLIENT_IP" --from attacker@internet.example \
-  --to "$(world_recipient a)" --header "X-UUN: $("$HEADER" --key "$keys/notify.key" --seq "$evil" --channel av)" \
-  --body "install me" || exit 1
+stolen_uun "$evil" || exit 1
 check "an entry signed by the notify key (seq $evil, announced with it) is refused by the publisher role" \
   wait_for 30 grep -q "publisher role of root v1" "$(world_updater_log a)"
 check_eq "and nothing was installed" "$(hooks)" "$before"
@@ -175,9 +176,7 @@ before=$(hooks)
   --file "$WORLD/evil.db" --channel-seq 5 >/dev/null || exit 1
 evil=$(sqlite3 "$db" "SELECT seq FROM entries WHERE channel = 'av' AND channel_seq = 5")
 # Announced with the old notify key (still in v2's notify role: the rotation's first step).
-swaks --silent 2 --server "$(world_ip a):25" --local-interface "$WORLD_CLIENT_IP" --from attacker@internet.example \
-  --to "$(world_recipient a)" --header "X-UUN: $("$HEADER" --key "$keys/notify.key" --seq "$evil" --channel av)" \
-  --body "install me" || exit 1
+stolen_uun "$evil" || exit 1
 check "an entry signed by the revoked publisher key is refused" \
   wait_for 30 grep -q "publisher role of root v2: signed only by untrusted keys" "$(world_updater_log a)"
 check_eq "nothing installed from it" "$(hooks)" "$before"
