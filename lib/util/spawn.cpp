@@ -96,7 +96,9 @@ result<pid_t> start(const std::vector<std::string>& argv, const spawn_options& o
     io.output.reset(out[0]);
     unique_fd out_write(out[1]), in_read;
     spawn_attributes sp;
-    if (options.input.empty()) {
+    if (!options.stdin_path.empty()) {
+        posix_spawn_file_actions_addopen(&sp.actions, 0, options.stdin_path.c_str(), O_RDONLY, 0);
+    } else if (options.input.empty()) {
         posix_spawn_file_actions_addopen(&sp.actions, 0, "/dev/null", O_RDONLY, 0);
     } else {
         if (::pipe2(in, O_CLOEXEC) != 0)
@@ -107,8 +109,11 @@ result<pid_t> start(const std::vector<std::string>& argv, const spawn_options& o
         ignore_sigpipe_once();
         posix_spawn_file_actions_adddup2(&sp.actions, in_read.get(), 0);
     }
-    posix_spawn_file_actions_adddup2(&sp.actions, out_write.get(), 1);
-    posix_spawn_file_actions_adddup2(&sp.actions, out_write.get(), 2);
+    using mode = spawn_options::output_mode;
+    if (options.output != mode::inherit)
+        posix_spawn_file_actions_adddup2(&sp.actions, out_write.get(), 1);
+    if (options.output == mode::capture)
+        posix_spawn_file_actions_adddup2(&sp.actions, out_write.get(), 2);
     set_signals_and_group(sp.attr);
 
     auto args = c_strings(argv);

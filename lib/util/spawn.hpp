@@ -22,6 +22,13 @@ struct spawn_options {
     // process ignores SIGPIPE from then on (a child that stops reading must
     // not kill us; the write fails and input_complete says so).
     std::string_view input;
+    // Its stdin is this file instead (input must then be empty): a payload
+    // handed to ssh without holding it in memory.
+    std::string stdin_path;
+    // Where its output goes: captured together (the default), stdout
+    // captured and stderr ours (its complaints reach the operator as they
+    // come), or both ours (nothing captured).
+    enum class output_mode { capture, capture_stdout, inherit } output = output_mode::capture;
     // "NAME=value" entries, all it gets; nullopt: it inherits ours.
     std::optional<std::vector<std::string>> env;
     std::chrono::milliseconds timeout = std::chrono::seconds(60);

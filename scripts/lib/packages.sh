@@ -11,6 +11,7 @@ UUN_BUILD_PACKAGES=(
 UUN_PEER_PACKAGES=(
   postfix swaks miltertest curl openssl sqlite3 procps iproute2 python3 lua5.3
   faketime  # e2e/trust_model: a frozen uun-server (libfaketime), its clock two hours behind
+  openssh-server  # integration/publish_remote: a private sshd is the admin host's way to the server host
 )
 # bench/run: the anchors the benchmarks compare with (OpenDKIM, nginx), the
 # load generator (wrk) and the profilers. The smoke run (scripts/test) needs

@@ -14,12 +14,12 @@ namespace po = boost::program_options;
 
 namespace uun::publish {
 
-namespace {
-
 std::string default_config_path()
 {
     return std::string(UUN_SYSCONFDIR) + "/server.yaml";
 }
+
+namespace {
 
 po::options_description visible_options()
 {
@@ -70,9 +70,11 @@ std::string help_text()
            "  uun-publish [-c PATH] --channel C [--name N] [--urgent] [--target LIST] [--wait[=S]] FILE\n"
            "  uun-publish [-c PATH] --renotify SEQ [--wait[=S]]\n"
            "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances\n"
-           "  uun-publish [-c PATH] --print-config [KEY]\n\n"
+           "  uun-publish [-c PATH] --print-config [KEY]\n"
+           "  uun-publish [-c PATH] --serve [REQUEST...]   (the server host's end of publish.remote)\n\n"
            "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
-           "signed UUN through the local MTA to each affected appliance's recorded address.\n\n"
+           "signed UUN through the local MTA to each affected appliance's recorded address.\n"
+           "With publish.remote the log, the UUNs and the other commands are the server host's.\n\n"
         << visible_options() << "\n"
         << exit_code_help();
     return out.str();

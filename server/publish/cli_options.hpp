@@ -36,5 +36,6 @@ struct cli_options {
 outcome<cli_options> parse_cli(int argc, const char* const argv[]);
 
 std::string help_text();
+std::string default_config_path();  // UUN_SYSCONFDIR/server.yaml
 
 }  // namespace uun::publish

@@ -10,6 +10,7 @@
 #include "server/publish/notifier.hpp"
 #include "server/publish/progress_wait.hpp"
 #include "server/publish/publish_log.hpp"
+#include "server/publish/remote_commands.hpp"
 #include "server/publish/signing_keys.hpp"
 #include "server/publish/tables.hpp"
 #include "server/store/payload_dir.hpp"
@@ -175,26 +176,44 @@ outcome<store::stored_entry> sign_entry(const cli_options& o, const std::string&
     auto lock = counters_lock::take(c.publish.counters);
     if (!lock)
         return std::unexpected(lock.error());
-    publish_log log{store, c.publish.counters, env.out, env.err};
+    local_log entries(store);
+    publish_log log{entries, c.publish.counters, env.out, env.err};
     auto counters = prepare_counters(log);
     if (!counters)
         return std::unexpected(counters.error());
     auto payload = payloads.import(o.file, c.store.max_payload_size);
     if (!payload)
         return fail_with(exit_code::store, cat("payload: ", payload.error().message));
-
-    proto::update_entry draft;
-    draft.channel = o.channel;
-    draft.name = name;
-    draft.sha256 = payload->sha256;
-    draft.size = payload->size;
-    draft.urgent = o.urgent;
-    draft.published = env.clock.now();
-    draft.target = std::move(target);
-    return sign_and_append(std::move(draft), key, with_channel_seq, *counters, log);
+    return sign_and_append(draft_entry(o, name, std::move(target), *payload, env), key, with_channel_seq, *counters,
+                           log);
 }
 
 }  // namespace
+
+proto::update_entry draft_entry(const cli_options& o, const std::string& name,
+                                std::vector<proto::target_selector> target, const store::payload_info& payload,
+                                const command_env& env)
+{
+    proto::update_entry draft;
+    draft.channel = o.channel;
+    draft.name = name;
+    draft.sha256 = payload.sha256;
+    draft.size = payload.size;
+    draft.urgent = o.urgent;
+    draft.published = env.clock.now();
+    draft.target = std::move(target);
+    return draft;
+}
+
+void report_published(const store::stored_entry& stored, const command_env& env, std::string_view how)
+{
+    const auto& e = stored.entry;
+    std::string place = e.channel_seq > 0 ? cat(" channel_seq ", e.channel_seq) : "";
+    env.out << "published seq " << e.seq << " (" << e.id << ") channel " << e.channel << place << ", " << e.name
+            << ", " << e.size << " bytes, sha256 " << e.sha256 << (e.urgent ? ", urgent" : "") << how << "\n";
+    audit(env, cat("published seq ", e.seq, " (", e.id, ") channel ", e.channel, place, " name ", e.name, " sha256 ",
+                   e.sha256, e.urgent ? " urgent" : "", " target ", target_text(e.target), how));
+}
 
 outcome<void> run_publish(const cli_options& o, const command_env& env)
 {
@@ -214,6 +233,8 @@ outcome<void> run_publish(const cli_options& o, const command_env& env)
     auto keys = load_signing_keys(c.publish, env.clock.now());
     if (!keys)
         return std::unexpected(keys.error());
+    if (!c.publish.remote.empty())
+        return publish_through_remote(o, name, std::move(*target), *keys, env);
     std::unique_ptr<mail_transport> transport;
     if (o.urgent) {
         auto t = ready_transport(env);
@@ -233,11 +254,7 @@ outcome<void> run_publish(const cli_options& o, const command_env& env)
     if (!stored)
         return std::unexpected(stored.error());
     const auto& e = stored->entry;
-    std::string place = e.channel_seq > 0 ? cat(" channel_seq ", e.channel_seq) : "";
-    env.out << "published seq " << e.seq << " (" << e.id << ") channel " << e.channel << place << ", " << e.name
-            << ", " << e.size << " bytes, sha256 " << e.sha256 << (e.urgent ? ", urgent" : "") << "\n";
-    audit(env, cat("published seq ", e.seq, " (", e.id, ") channel ", e.channel, place, " name ", e.name, " sha256 ",
-                   e.sha256, e.urgent ? " urgent" : "", " target ", target_text(e.target)));
+    report_published(*stored, env, "");
     if (!o.urgent)
         return {};
 
@@ -261,7 +278,7 @@ outcome<void> run_renotify(const cli_options& o, const command_env& env)
     if (!e.urgent)
         return fail_with(exit_code::input,
                          cat("entry ", o.seq, " is not urgent; appliances get it at their next poll"));
-    auto keys = load_signing_keys(env.config.publish, env.clock.now());
+    auto keys = load_notify_key(env.config.publish, env.clock.now());
     if (!keys)
         return std::unexpected(keys.error());
     auto transport = ready_transport(env);

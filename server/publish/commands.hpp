@@ -4,11 +4,14 @@
 // returns the exit code's failure. Callers: run_publish_cli, tests.
 #pragma once
 
+#include "lib/proto/update_entry.hpp"
 #include "lib/util/clock.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/exit_code.hpp"
 #include "server/publish/mail_transport.hpp"
 #include "server/settings/server_config.hpp"
+#include "server/store/payload_dir.hpp"
+#include "server/store/store.hpp"
 
 #include <functional>
 #include <memory>
@@ -26,6 +29,13 @@ struct command_env {
     std::function<std::unique_ptr<mail_transport>(const settings::mta_config&)> make_transport;
     std::function<void()> pause;  // one second between --wait polls
 };
+
+// The entry a publish signs, before the log gives it seq and channel_seq.
+proto::update_entry draft_entry(const cli_options& options, const std::string& name,
+                                std::vector<proto::target_selector> target, const store::payload_info& payload,
+                                const command_env& env);
+// "published seq ..." on stdout and in the audit log; `how` ends the line.
+void report_published(const store::stored_entry& stored, const command_env& env, std::string_view how);
 
 outcome<void> run_publish(const cli_options& options, const command_env& env);
 outcome<void> run_renotify(const cli_options& options, const command_env& env);

@@ -196,7 +196,7 @@ outcome<store::stored_entry> sign_and_append(proto::update_entry draft, const pr
 
     auto stored = log.store.append_signed_entry(draft, envelope);
     if (!stored)
-        return fail_with(exit_code::store, cat("store: entry seq ", draft.seq, " not published: ",
+        return fail_with(log.store.failure_code(), cat("store: entry seq ", draft.seq, " not published: ",
                                                stored.error().message, " (it stays pending in ", log.counters_path,
                                                "; the next run appends it)"));
     counters.pending.reset();

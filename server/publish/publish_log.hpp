@@ -11,6 +11,8 @@
 #include "server/publish/exit_code.hpp"
 #include "server/store/store.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -33,8 +35,36 @@ private:
     int fd_ = -1;
 };
 
+// What signing needs of the log it appends to: the local store, or the
+// server host's through publish.remote (remote_store.hpp).
+class signed_log {
+public:
+    virtual ~signed_log() = default;
+    virtual result<store::log_heads> channel_heads() = 0;
+    virtual result<std::optional<store::stored_entry>> entry(std::uint64_t seq) = 0;
+    virtual result<store::stored_entry> append_signed_entry(const proto::update_entry& entry,
+                                                            const std::string& envelope) = 0;
+    // The exit code of the last failure: a remote refusal keeps the far side's.
+    virtual exit_code failure_code() const { return exit_code::store; }
+};
+
+class local_log final : public signed_log {
+public:
+    explicit local_log(store::store& store) : store_(store) {}
+    result<store::log_heads> channel_heads() override { return store_.channel_heads(); }
+    result<std::optional<store::stored_entry>> entry(std::uint64_t seq) override { return store_.entry(seq); }
+    result<store::stored_entry> append_signed_entry(const proto::update_entry& entry,
+                                                    const std::string& envelope) override
+    {
+        return store_.append_signed_entry(entry, envelope);
+    }
+
+private:
+    store::store& store_;
+};
+
 struct publish_log {
-    store::store& store;
+    signed_log& store;
     std::string counters_path;
     std::ostream& out;
     std::ostream& err;

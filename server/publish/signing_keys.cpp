@@ -13,6 +13,8 @@ namespace {
 
 outcome<proto::private_key> load_key(const std::string& path, const char* what)
 {
+    if (path.empty())
+        return fail_with(exit_code::input, cat(what, ": not set in server.yaml"));
     auto key = proto::private_key::load(path);
     if (!key)
         return fail_with(exit_code::input, cat(what, ": ", key.error().message));
@@ -51,7 +53,9 @@ outcome<signing_keys> load_signing_keys(const settings::publish_config& config, 
     auto entry_key = load_key(config.key, "publisher key (publish.key)");
     if (!entry_key)
         return std::unexpected(entry_key.error());
-    auto notify_key = config.notify_key.empty() || config.notify_key == config.key
+    // With publish.remote the server host signs the UUNs (--renotify there).
+    bool notifies_here = config.remote.empty();
+    auto notify_key = !notifies_here || config.notify_key.empty() || config.notify_key == config.key
                           ? outcome<proto::private_key>(*entry_key)
                           : load_key(config.notify_key, "notify key (publish.notify_key)");
     if (!notify_key)
@@ -64,10 +68,28 @@ outcome<signing_keys> load_signing_keys(const settings::publish_config& config, 
         return std::unexpected(root.error());
     if (auto r = check_role(*root, proto::role_name::publisher, keys.entry_key, "publish.key", config.root); !r)
         return std::unexpected(r.error());
-    if (auto r = check_role(*root, proto::role_name::notify, keys.notify_key, "publish.notify_key", config.root); !r)
-        return std::unexpected(r.error());
+    if (notifies_here)
+        if (auto r = check_role(*root, proto::role_name::notify, keys.notify_key, "publish.notify_key", config.root);
+            !r)
+            return std::unexpected(r.error());
     keys.root = std::move(*root);
     return keys;
+}
+
+outcome<notify_signing> load_notify_key(const settings::publish_config& config, std::int64_t now)
+{
+    auto key = load_key(config.notify_key, "notify key (publish.notify_key)");
+    if (!key)
+        return std::unexpected(key.error());
+    notify_signing out{std::move(*key)};
+    if (config.root.empty())
+        return out;
+    auto root = load_root(config.root, now);
+    if (!root)
+        return std::unexpected(root.error());
+    if (auto r = check_role(*root, proto::role_name::notify, out.notify_key, "publish.notify_key", config.root); !r)
+        return std::unexpected(r.error());
+    return out;
 }
 
 }  // namespace uun::publish

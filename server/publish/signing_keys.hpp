@@ -16,9 +16,18 @@ namespace uun::publish {
 
 struct signing_keys {
     proto::private_key entry_key;
-    proto::private_key notify_key;  // the same key as entry_key unless publish.notify_key is set
+    // The same key as entry_key unless publish.notify_key is set; unused
+    // (entry_key) with publish.remote, where the server host notifies.
+    proto::private_key notify_key;
     std::optional<proto::root_metadata> root;  // publish.root, verified; entries then carry channel_seq
 };
+
+// What --renotify needs: the notify key alone (a server host that notifies
+// for --serve holds no publisher key), in the notify role of publish.root.
+struct notify_signing {
+    proto::private_key notify_key;
+};
+outcome<notify_signing> load_notify_key(const settings::publish_config& config, std::int64_t now);
 
 outcome<signing_keys> load_signing_keys(const settings::publish_config& config, std::int64_t now);
 

@@ -67,9 +67,13 @@ void read_tls(config::section& root, bool daemon, server_config& c)
     }
 }
 
+// On an admin host with publish.remote the store is the server host's.
 void read_store(config::section& root, server_config& c)
 {
-    auto store = root.child_required("store");
+    auto found = c.publish.remote.empty() ? std::optional(root.child_required("store")) : root.child("store");
+    if (!found)
+        return;
+    auto& store = *found;
     c.store.sqlite = store.string("sqlite");
     c.store.payload_dir = store.string("payload_dir");
     c.store.max_payload_size = store.size_or("max_payload_size", c.store.max_payload_size);
@@ -126,14 +130,28 @@ void read_publish_trust(config::section& pub, server_config& c)
     std::string beside_store = c.store.sqlite.empty() ? "" : parent_directory(c.store.sqlite) + "/publisher-counters.json";
     c.publish.counters = pub.string_or("counters", beside_store);
     require_absolute(pub, "counters", c.publish.counters);
+    if (c.publish.counters.empty() && !c.publish.remote.empty())
+        pub.report("counters", "must be set with publish.remote (there is no store.sqlite here to keep it beside)");
     c.publish.root = pub.string_or("root", "");
     require_absolute(pub, "root", c.publish.root);
+}
+
+// Read first: it decides whether this host needs a store and an MTA.
+void read_publish_remote(config::section& root, server_config& c)
+{
+    auto pub = root.child("publish");
+    if (!pub)
+        return;
+    c.publish.remote = pub->string_list_or("remote", {});
+    require_argv(*pub, "remote", c.publish.remote, true);
 }
 
 void read_publish(config::section& root, bool publishing, server_config& c)
 {
     if (auto pub = publishing ? std::optional(root.child_required("publish")) : root.child("publish")) {
-        c.publish.key = pub->string("key");
+        // A server host that only notifies (--serve) holds the notify key and
+        // no publisher key; an admin host with publish.remote sends no mail.
+        c.publish.key = pub->string_or("key", "");
         require_absolute(*pub, "key", c.publish.key);
         c.publish.channels = pub->string_list("channels");
         for (const auto& ch : c.publish.channels)
@@ -142,8 +160,9 @@ void read_publish(config::section& root, bool publishing, server_config& c)
         c.publish.uun_lifetime = pub->duration_or("uun_lifetime", c.publish.uun_lifetime);
         if (c.publish.uun_lifetime.count() < 60 || c.publish.uun_lifetime.count() > proto::max_uun_lifetime_seconds)
             pub->report("uun_lifetime", "must be from 1m to 24h (the X-UUN format's maximum)");
-        c.publish.from = pub->string("from");
-        c.publish.sender_domain = pub->string("sender_domain");
+        bool mails = c.publish.remote.empty();
+        c.publish.from = mails ? pub->string("from") : pub->string_or("from", "");
+        c.publish.sender_domain = mails ? pub->string("sender_domain") : pub->string_or("sender_domain", "");
         if (!c.publish.from.empty() && c.publish.from.find('@') == std::string::npos)
             pub->report("from", "must be a mail address");
         // Both end up in mail headers and envelopes: no line breaks, no controls.
@@ -154,9 +173,12 @@ void read_publish(config::section& root, bool publishing, server_config& c)
             pub->report("from", "must be printable ASCII on one line");
         const char* domain_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-";
         const auto& domain = c.publish.sender_domain;
-        if (domain.empty() || domain.find_first_not_of(domain_chars) != std::string::npos)
+        if ((mails && domain.empty()) || domain.find_first_not_of(domain_chars) != std::string::npos)
             pub->report("sender_domain", "must be a bare domain");
         read_publish_trust(*pub, c);
+        if (c.publish.key.empty() && c.publish.notify_key.empty())
+            pub->report("key", "must be set: the publisher key (a server host that only notifies for "
+                                       "--serve may set publish.notify_key instead)");
     }
 }
 
@@ -186,7 +208,7 @@ void read_mta(config::section& root, bool publishing, server_config& c)
         if (c.mta.map_type != "hash" && c.mta.map_type != "lmdb" && c.mta.map_type != "cdb" &&
             c.mta.map_type != "btree")
             mta->report("map_type", "must be hash, lmdb, cdb or btree");
-    } else if (publishing) {
+    } else if (publishing && c.publish.remote.empty()) {
         root.child_required("mta");
     }
 }
@@ -237,6 +259,7 @@ result<server_config> load_server_config(const std::string& path, config_purpose
         if (!is_listen_address(l))
             root.report("listen", cat("'", l, "' is not address:port (IPv6 as [addr]:port)"));
     read_tls(root, daemon, c);
+    read_publish_remote(root, c);
     read_store(root, c);
     read_registry(root, c);
     read_poll(root, c);

@@ -55,6 +55,10 @@ struct publish_config {
     std::string notify_key;     // signs UUN headers (PEM); default: key
     std::string counters;       // what this publisher signed; default: publisher-counters.json beside store.sqlite
     std::string root;           // the vendor's current root envelope; empty: v1 entries
+    // The admin host's way to the server host (doc/protocol.md, "The publish
+    // path"): an argv prefix such as [/usr/bin/ssh, -o, BatchMode=yes,
+    // uun@update-1]; empty: this host holds the store itself.
+    std::vector<std::string> remote;
 };
 
 enum class submit_method { sendmail, smtp };

@@ -43,7 +43,21 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
         return fail(cat(source, ": ", st.st_size, " bytes is over the payload limit of ", max_size));
     if (st.st_size == 0)
         return fail(cat(source, ": the file is empty"));
+    return copy_in(in.get(), source, max_size);
+}
 
+result<payload_info> payload_dir::import_stream(int fd, std::uint64_t max_size) const
+{
+    auto info = copy_in(fd, "the upload", max_size);
+    if (info && info->size == 0) {
+        ::unlink(path_of(info->sha256).c_str());
+        return fail("the upload is empty");
+    }
+    return info;
+}
+
+result<payload_info> payload_dir::copy_in(int in, const std::string& source, std::uint64_t max_size) const
+{
     std::string tmp = cat(dir_, "/.import-", to_hex(random_bytes(8)));
     unique_fd out(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
     if (!out)
@@ -57,7 +71,7 @@ result<payload_info> payload_dir::import(const std::string& source, std::uint64_
     std::uint64_t size = 0;
     char buf[1 << 16];
     for (;;) {
-        ssize_t n = ::read(in.get(), buf, sizeof buf);
+        ssize_t n = ::read(in, buf, sizeof buf);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

@@ -21,6 +21,8 @@ public:
 
     // Copies source into the directory; refuses files over max_size.
     result<payload_info> import(const std::string& source, std::uint64_t max_size) const;
+    // The same from a pipe (uun-publish --serve's stdin), read to its end.
+    result<payload_info> import_stream(int fd, std::uint64_t max_size) const;
     // Path of a stored payload; sha256 must already be validated hex.
     std::string path_of(const std::string& sha256) const;
     // The directory exists and is writable.
@@ -28,6 +30,7 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
+    result<payload_info> copy_in(int fd, const std::string& source, std::uint64_t max_size) const;
     std::string dir_;
 };
 

@@ -181,3 +181,29 @@ TEST_CASE("a program that cannot be started is an error naming it")
     REQUIRE_FALSE(none);
     CHECK(none.error().message == "no program to run");
 }
+
+TEST_CASE("stdin from a file, and stdout captured while stderr stays the caller's")
+{
+    test::scratch_dir dir;
+    auto path = dir.file("payload");
+    REQUIRE(write_file_atomic(path, "bytes from a file\n"));
+    spawn_options options;
+    options.stdin_path = path;
+    options.output = spawn_options::output_mode::capture_stdout;
+    auto ran = spawn({"/bin/sh", "-c", "cat; echo to-stderr >&2"}, options);
+    REQUIRE(ran);
+    CHECK(ran->exit_status == 0);
+    CHECK(ran->output == "bytes from a file\n");
+
+    options = {};
+    options.output = spawn_options::output_mode::inherit;
+    ran = spawn({"/bin/sh", "-c", "echo spawn_test: this line goes to the caller stdout; exit 4"}, options);
+    REQUIRE(ran);
+    CHECK(ran->exit_status == 4);
+    CHECK(ran->output.empty());
+
+    options = {};
+    options.stdin_path = dir.file("missing");
+    ran = spawn({"/bin/cat"}, options);
+    CHECK((!ran || ran->exit_status != 0));
+}
