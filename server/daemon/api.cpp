@@ -53,6 +53,19 @@ api::api(store::store& entries_and_registry, store::payload_dir payloads, api_se
         metrics_.set_root_version(settings_.trust->roots.newest.version);
 }
 
+std::shared_ptr<trust_service> api::trust() const
+{
+    std::lock_guard lock(trust_mutex_);
+    return settings_.trust;
+}
+
+void api::set_trust(std::shared_ptr<trust_service> fresh)
+{
+    std::lock_guard lock(trust_mutex_);
+    metrics_.set_root_version(fresh ? fresh->roots.newest.version : 0);
+    settings_.trust = std::move(fresh);
+}
+
 http_reply api::handle(const http_request& request, const boost::asio::ip::address& peer) noexcept
 {
     route where = route_of(request.target());

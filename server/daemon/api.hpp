@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -47,6 +48,10 @@ public:
     http_reply handle(const http_request& request, const boost::asio::ip::address& peer) noexcept;
 
     metrics& counters() { return metrics_; }
+    // The trust in use; SIGHUP swaps it while workers answer polls, each of
+    // which keeps the one it started with.
+    std::shared_ptr<trust_service> trust() const;
+    void set_trust(std::shared_ptr<trust_service> fresh);
     bool debug() const { return settings_.debug; }
 
 private:
@@ -67,6 +72,7 @@ private:
     api_settings settings_;
     metrics& metrics_;
     const clock& clock_;
+    mutable std::mutex trust_mutex_;
 };
 
 }  // namespace uun::daemon

@@ -150,6 +150,31 @@ void http_server::reload()
         log::error(cat("SIGHUP: ", fresh.error().message, "; the certificate in use stays"));
     else
         log::info(cat("SIGHUP: reloaded the TLS certificate and key: ", describe_certificate(**fresh)));
+    if (api_)
+        if (auto current = api_->trust())
+            reload_trust(*current);
+}
+
+// A new root in trust.roots_dir (a rotation) or a new timestamp key is
+// served from now on; a broken chain, or one shorter than the one served,
+// changes nothing: roots never go back.
+void http_server::reload_trust(const trust_service& current)
+{
+    auto fresh = load_trust(config_.trust);
+    std::uint64_t serving = current.roots.newest.version;
+    if (!fresh) {
+        log::error(cat("SIGHUP: trust: ", fresh.error().message, "; roots v1 to v", serving, " stay"));
+        return;
+    }
+    std::uint64_t found = (*fresh)->roots.newest.version;
+    if (found < serving) {
+        log::error(cat("SIGHUP: trust: ", config_.trust.roots_dir, " goes only to root v", found, " but v", serving,
+                       " is served: roots never go back; roots v1 to v", serving, " stay"));
+        return;
+    }
+    api_->set_trust(std::move(*fresh));
+    log::info(cat("SIGHUP: trust: serving roots v1 to v", found, found > serving ? " (new)" : " (unchanged)",
+                  " from ", config_.trust.roots_dir));
 }
 
 void http_server::begin_stop(int signal)

@@ -1,6 +1,6 @@
 // uun-server's running parts: the TLS context, the listeners, the worker
 // threads, the registry sweep timer and the signals (SIGTERM/SIGINT stop,
-// SIGHUP reloads the certificate). Caller: server_main. Set-up failures
+// SIGHUP reloads the certificate and the trust roots). Caller: server_main. Set-up failures
 // (certificate, binding) are values; once running it only stops on a signal.
 #pragma once
 
@@ -50,6 +50,7 @@ private:
     void begin_stop(int signal);
     void on_drained();
     void reload();
+    void reload_trust(const trust_service& current);
     void schedule_sweep(std::chrono::seconds after);
     unsigned worker_count() const;
 

@@ -94,6 +94,7 @@ std::string poll_answer(const store::entry_batch& batch, std::uint64_t head_seq,
 }  // namespace
 
 struct api::trust_parts {
+    std::shared_ptr<trust_service> trust;  // holds what `roots` points into, across a SIGHUP reload
     std::vector<const std::string*> roots;
     std::string timestamp;  // empty: a v1 answer
 };
@@ -103,14 +104,15 @@ result<store::poll_exchange> api::exchange(const store::appliance_record& applia
 {
     // A v2 updater polling a server without roots gets a v1 answer: no
     // timestamp, which it reports, as it should.
-    if (request.root_version == 0 || !settings_.trust)
+    parts.trust = trust();
+    if (request.root_version == 0 || !parts.trust)
         return store_.exchange_poll(appliance, token_hash, now, settings_.max_entries);
     auto exchanged = store_.exchange_poll_v2(appliance, token_hash, {request.positions, request.wanted}, now,
                                              settings_.max_entries);
     if (!exchanged)
         return exchanged;
-    parts.roots = settings_.trust->roots_after(request.root_version);
-    auto statement = settings_.trust->signer.statement_for(exchanged->heads, now);
+    parts.roots = parts.trust->roots_after(request.root_version);
+    auto statement = parts.trust->signer.statement_for(exchanged->heads, now);
     if (statement.signed_now)
         metrics_.count_timestamp_signed();
     parts.timestamp = std::move(statement.envelope);

@@ -15,7 +15,7 @@ make_world 127.0.1.4
 port=$(free_port 127.0.1.4)
 client_ip=127.0.1.50
 mkdir -p "$work/keys" "$work/roots" "$work/bad"
-for k in r1a r1b r1c r2a r2b r2c ts1 ts2 notify; do
+for k in r1a r1b r1c r2a r2b r2c r3a r3b r3c ts1 ts2 notify; do
   openssl genpkey -algorithm ed25519 -out "$work/keys/$k.pem" 2>/dev/null || exit 1
 done
 keys() { local out="" k; for k in "$@"; do out+="${out:+,}$work/keys/$k.pem"; done; echo "$out"; }
@@ -91,6 +91,32 @@ check_eq "  and its entries by last_seq and target, as before" \
 metrics=$(api /metrics)
 check_contains "metrics: one statement signed for two polls" "$metrics" "uun_timestamp_statements_signed_total 1"
 check_contains "metrics: the newest root version" "$metrics" "uun_trust_root_version 2"
+
+# ---- SIGHUP: a rotation is served without a restart; roots never go back -----
+# hup_until TEXT: SIGHUP, then wait for the log to say TEXT (one more time than before).
+hup_until() {
+  local before
+  before=$(grep -cF -- "$1" "$work/server.log")
+  kill -HUP "$server_pid"
+  wait_for 10 sh -c "[ \$(grep -cF -- '$1' '$work/server.log') -gt $before ]"
+}
+roots_after() {  # roots_after VERSION: the root versions a v2 poll at VERSION gets
+  api -o "$work/hup.json" -d "$(v2_body gw-1 "$token" "$1" '{"av":1}' '[]')" /v1/poll
+  json_get "$work/hup.json" '" ".join(str(json.loads(__import__("base64").b64decode(r["payload"]))["version"]) for r in j["roots"])'
+}
+make_root "$work/roots/3.root.json" 3 "r3a r3b r3c" ts2 r2a r2c r3a r3b
+check "SIGHUP with root v3 in roots_dir: the log says v3 is new" hup_until "SIGHUP: trust: serving roots v1 to v3 (new)"
+check_eq "  a poll at root v1 gets v2 and v3" "$(roots_after 1)" "2 3"
+check_contains "  metrics: root version 3" "$(api /metrics)" "uun_trust_root_version 3"
+mv "$work/roots/3.root.json" "$work/rotated-3.root.json"
+check "SIGHUP with v3 gone: refused, roots never go back" hup_until "goes only to root v2 but v3 is served"
+check_eq "  v3 is still served" "$(roots_after 2)" "3"
+cp "$work/rotated-3.root.json" "$work/roots/3.root.json"
+make_root "$work/roots/4.root.json" 4 "r3a r3b r3c" ts2 r3a
+check "SIGHUP with a v4 under its threshold: refused, naming the file" hup_until "4.root.json"
+check_contains "  the log says what stays" "$(grep -F 4.root.json "$work/server.log" | tail -1)" "roots v1 to v3 stay"
+check_eq "  v4 is not served" "$(roots_after 2)" "3"
+rm -f "$work/roots/4.root.json" "$work/roots/3.root.json"
 stop_server
 check_eq "the server exits 0" "$server_rc" "0"
 
