@@ -53,6 +53,19 @@ result<std::string> unfold(std::string_view raw)
     return out;
 }
 
+// b= is base64 with folding white space allowed anywhere inside it (RFC 6376
+// 3.2 and 3.5, as for DKIM), which relays that rewrap long lines produce. The
+// signature covers the other tags only, so dropping it changes nothing signed.
+std::string without_wsp(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (char c : s)
+        if (!is_wsp(c))
+            out.push_back(c);
+    return out;
+}
+
 bool is_tag_name(std::string_view name)
 {
     if (name.empty() || name.size() > 32)
@@ -219,7 +232,7 @@ result<uun_header> parse_uun_header(std::string_view value)
     if (!nonce || nonce->size() != uun_nonce_bytes)
         return fail("bad nonce");
     c.nonce = tags["n"];
-    auto sig = base64_decode(tags["b"]);
+    auto sig = base64_decode(without_wsp(tags["b"]));
     if (!sig || sig->size() != 64)
         return fail("bad signature encoding");
     h.signature = std::move(*sig);

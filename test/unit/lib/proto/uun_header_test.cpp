@@ -150,8 +150,12 @@ TEST_CASE("hostile headers are malformed, never accepted")
         {"upper-case key id", "v=1; k=0A6F3902D0AC0D31; " + good_tail},
         {"short key id", "v=1; k=0a6f; " + good_tail},
         {"channel with a slash", k + "s=42; c=../av; t=1763900000; x=1763903600; n=CngAlZFyLMhIJcqV7n_6Ug; b=x"},
-        {"white space inside the signature", k + good_tail.substr(0, good_tail.size() - 10) + " " +
-                                                 good_tail.substr(good_tail.size() - 10)},
+        {"garbage inside the folded signature", k + good_tail.substr(0, good_tail.size() - 10) + "\n\t*" +
+                                                    good_tail.substr(good_tail.size() - 10)},
+        {"signature cut short by folding", k + good_tail.substr(0, good_tail.size() - 10) + "\n\t;"},
+        {"line break inside the signature without white space", k + good_tail.substr(0, good_tail.size() - 10) +
+                                                                    "\n" + good_tail.substr(good_tail.size() - 10)},
+        {"folding white space inside another tag's value", k + "s=4\n\t2; " + good_tail.substr(6)},
         {"signature of the wrong length", k + "s=42; c=av; t=1763900000; x=1763903600; n=CngAlZFyLMhIJcqV7n_6Ug; b=AAAA"},
         {"missing version", "k=0a6f3902d0ac0d31; " + good_tail},
         {"too many tags", k + "a=1;b1=1;c1=1;d=1;e=1;f=1;g=1;h=1;i=1;j=1; " + good_tail},
@@ -175,6 +179,39 @@ TEST_CASE("the header as libmilter hands it over (LF + tab folds) is valid")
     auto got = check_uun_header(folded, ring, 1763900060, 300);
     INFO(got.reason);
     CHECK(got.verdict == uun_verdict::valid);
+}
+
+TEST_CASE("folding white space inside b= is dropped before decoding (RFC 6376 3.2)")
+{
+    const std::string head = "v=1; k=0a6f3902d0ac0d31; s=42; c=av; t=1763900000; x=1763903600; n=CngAlZFyLMhIJcqV7n_6Ug; ";
+    const std::string sig = "Frv6MCZEsahMtctiW+AmE9TeAaC/Eud2sLDbuKCr4stq3Zv7tCLVomlA5q5fvWWSU54h3II3+oWEfTcRV0bxBw==";
+    struct row {
+        const char* label;
+        std::string header;
+        uun_verdict want;
+    };
+    const std::vector<row> rows = {
+        {"LF + tab inside b= (libmilter)", head + "b=" + sig.substr(0, 40) + "\n\t" + sig.substr(40), uun_verdict::valid},
+        {"CRLF + space inside b=", head + "b=" + sig.substr(0, 20) + "\r\n " + sig.substr(20), uun_verdict::valid},
+        {"several folds inside b=", head + "b=" + sig.substr(0, 30) + "\n\t" + sig.substr(30, 30) + "\n " + sig.substr(60),
+         uun_verdict::valid},
+        {"fold right after b=", head + "b=\n\t" + sig, uun_verdict::valid},
+        {"plain spaces inside b=", head + "b=" + sig.substr(0, 10) + "  \t " + sig.substr(10), uun_verdict::valid},
+        {"fold before the padding", head + "b=" + sig.substr(0, 86) + "\n =\n =", uun_verdict::valid},
+        {"fold before b= and a trailing ';'", head.substr(0, head.size() - 1) + "\n\tb=" + sig + ";\n ", uun_verdict::valid},
+        {"folded, one character changed", head + "b=" + sig.substr(0, 40) + "\n\t" + "Z" + sig.substr(41),
+         uun_verdict::bad_signature},
+        {"folded, one character missing", head + "b=" + sig.substr(0, 40) + "\n\t" + sig.substr(41), uun_verdict::malformed},
+        {"folded, a dot inside", head + "b=" + sig.substr(0, 40) + "\n\t." + sig.substr(40), uun_verdict::malformed},
+        {"folded, a second b= glued on", head + "b=" + sig + "\n\t" + sig, uun_verdict::malformed},
+    };
+    auto v = uun::test::load_vectors("uun-header-v1.json");
+    auto ring = keys_from(v).trusted;
+    for (const auto& r : rows) {
+        auto got = check_uun_header(r.header, ring, 1763900060, 300);
+        INFO(std::string(r.label), ": got ", to_string(got.verdict), " (", got.reason, "), want ", to_string(r.want));
+        CHECK(got.verdict == r.want);
+    }
 }
 
 TEST_CASE("channel names")
