@@ -147,7 +147,7 @@ std::string new_uun_nonce()
 std::string uun_canonical_form(const uun_claim& c)
 {
     return cat(canonical_prefix, "v=1;k=", c.key_id, ";s=", c.seq, ";c=", c.channel, ";t=", c.issued,
-               ";x=", c.expires, ";n=", c.nonce);
+               ";x=", c.expires, ";n=", c.nonce, c.heads.empty() ? "" : ";h=" + format_channel_heads(c.heads));
 }
 
 uun_header sign_uun(uun_claim claim, const private_key& key)
@@ -161,7 +161,8 @@ std::string format_uun_header(const uun_header& h)
 {
     const auto& c = h.claim;
     return cat("v=1; k=", c.key_id, "; s=", c.seq, "; c=", c.channel, "; t=", c.issued, "; x=", c.expires,
-               "; n=", c.nonce, "; b=", base64_encode(h.signature));
+               "; n=", c.nonce, c.heads.empty() ? "" : "; h=" + format_channel_heads(c.heads),
+               "; b=", base64_encode(h.signature));
 }
 
 result<uun_header> parse_uun_header(std::string_view value)
@@ -232,6 +233,12 @@ result<uun_header> parse_uun_header(std::string_view value)
     if (!nonce || nonce->size() != uun_nonce_bytes)
         return fail("bad nonce");
     c.nonce = tags["n"];
+    if (auto h = tags.find("h"); h != tags.end()) {
+        auto heads = parse_channel_heads(h->second);
+        if (!heads)
+            return fail(cat("bad heads: ", heads.error().message));
+        c.heads = std::move(*heads);
+    }
     auto sig = base64_decode(without_wsp(tags["b"]));
     if (!sig || sig->size() != 64)
         return fail("bad signature encoding");

@@ -4,6 +4,7 @@
 // Callers: uun-publish (sign, format), uun-milter (check), tests.
 #pragma once
 
+#include "lib/proto/channel_heads.hpp"
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/keyring.hpp"
 #include "lib/util/result.hpp"
@@ -32,6 +33,9 @@ struct uun_claim {
     std::int64_t issued = 0;   // unix seconds
     std::int64_t expires = 0;  // unix seconds
     std::string nonce;         // base64url text of 16 random bytes
+    // h=: how far the appliance's channels have gone when the UUN was signed
+    // (v2; doc/trust.md). Empty: no h= tag, and the canonical form is v1's.
+    channel_heads heads = {};
 };
 
 struct uun_header {

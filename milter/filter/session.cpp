@@ -200,7 +200,12 @@ step session::decide(mta_link& mta, const claim& c)
         return step::discard;
     }
 
-    trigger t{.seq = claim.seq, .channel = claim.channel, .nonce = claim.nonce, .queue_id = queue_id, .received = now};
+    trigger t{.seq = claim.seq,
+              .channel = claim.channel,
+              .nonce = claim.nonce,
+              .queue_id = queue_id,
+              .received = now,
+              .heads = claim.heads};
     std::string written;
     bool spool_failed = false;
     auto admitted = context_.cache.admit(claim.nonce, claim.expires + config.clock_skew, [&]() -> result<void> {

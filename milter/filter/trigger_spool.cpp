@@ -10,7 +10,7 @@ namespace uun::filter {
 std::string trigger_content(const trigger& t)
 {
     return cat("seq=", t.seq, "\nchannel=", t.channel, "\nnonce=", t.nonce, "\nqueue_id=", t.queue_id,
-               "\nreceived=", t.received, "\n");
+               "\nreceived=", t.received, "\n", t.heads.empty() ? "" : cat("heads=", proto::format_channel_heads(t.heads), "\n"));
 }
 
 result<std::string> trigger_spool::write(const trigger& t) const

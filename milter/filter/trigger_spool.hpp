@@ -5,6 +5,7 @@
 // a tempfail, so the sender retries.
 #pragma once
 
+#include "lib/proto/channel_heads.hpp"
 #include "lib/util/result.hpp"
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct trigger {
     std::string nonce;     // base64url, 22 characters
     std::string queue_id;  // the MTA's, already made safe for a text line
     std::int64_t received = 0;
+    proto::channel_heads heads = {};  // the UUN's h=, for the updater (empty: a v1 UUN)
 };
 
 // The file's name is proto::trigger_name(seq, nonce) (lib/proto/trigger_name.hpp).

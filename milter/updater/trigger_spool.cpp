@@ -4,6 +4,7 @@
 
 #include "lib/proto/trigger_name.hpp"
 #include "lib/util/log.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "milter/updater/log_text.hpp"
 
 #include <algorithm>
@@ -26,6 +27,38 @@ constexpr std::size_t max_reported_names = 4096;  // memory bound on the log-onc
 }  // namespace
 
 trigger_spool::trigger_spool(std::string dir) : dir_(std::move(dir)) {}
+
+// The heads= line of a trigger file; no heads when there is none, and when
+// it does not parse (a warning: the milter wrote something this updater
+// does not understand, or someone else wrote the file).
+proto::channel_heads trigger_spool::read_heads(int dfd, std::string_view name)
+{
+    unique_fd fd(::openat(dfd, std::string(name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+    if (!fd)
+        return {};
+    char buf[max_trigger_bytes];
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0)
+        return {};
+    std::string_view text(buf, static_cast<std::size_t>(n));
+    for (std::size_t at = 0; at < text.size();) {
+        auto end = text.find('\n', at);
+        std::string_view line = text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+        if (line.starts_with("heads=")) {
+            auto heads = proto::parse_channel_heads(line.substr(6));
+            if (heads)
+                return std::move(*heads);
+            if (bad_heads_reported_.size() < max_reported_names && bad_heads_reported_.emplace(name).second)
+                log::warning(cat("trigger ", printable(name, 80), ": its heads line is ignored: ",
+                                 heads.error().message));
+            return {};
+        }
+        if (end == std::string_view::npos)
+            break;
+        at = end + 1;
+    }
+    return {};
+}
 
 result<std::vector<trigger>> trigger_spool::scan()
 {
@@ -75,7 +108,7 @@ result<std::vector<trigger>> trigger_spool::scan()
             over_limit = true;
             continue;
         }
-        out.push_back(trigger{std::string(name), *seq});
+        out.push_back(trigger{std::string(name), *seq, read_heads(dfd, name)});
     }
     if (read_errno != 0)
         return fail(cat("trigger spool ", dir_, ": cannot read: ", std::strerror(read_errno)));

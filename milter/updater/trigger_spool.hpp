@@ -1,9 +1,11 @@
 // The trigger spool: files uun-milter drops (uun-<seq>-<nonce>) to make the
-// updater poll now. Names are checked, contents never read, symlinks never
+// updater poll now. Names are checked, the heads= line of the content is read
+// (bounded; the rest is for the operator), symlinks never
 // followed; anything else is logged once and ignored. Called by the daemon
 // loop and --once; I/O problems come back as results.
 #pragma once
 
+#include "lib/proto/channel_heads.hpp"
 #include "lib/util/result.hpp"
 
 #include <cstdint>
@@ -17,9 +19,14 @@ namespace uun::updater {
 
 inline constexpr std::size_t max_spool_triggers = 1024;  // per scan; the rest wait
 
+// A trigger file's content is at most this long (the milter writes ~250 bytes).
+inline constexpr std::size_t max_trigger_bytes = 4096;
 struct trigger {
     std::string name;
     std::uint64_t seq = 0;
+    // The UUN's h= as the milter wrote it (heads= line); empty for a v1 UUN
+    // or a line that does not parse (logged).
+    proto::channel_heads heads = {};
 
     friend bool operator==(const trigger&, const trigger&) = default;
 };
@@ -36,8 +43,10 @@ public:
     const std::string& dir() const { return dir_; }
 
 private:
+    proto::channel_heads read_heads(int dfd, std::string_view name);
     std::string dir_;
     std::set<std::string> reported_;  // ignored names already logged
+    std::set<std::string> bad_heads_reported_;
 };
 
 // After a complete poll (more=false, nothing transient), which triggers are

@@ -131,8 +131,27 @@ std::vector<std::uint64_t> updater_service::wanted_seqs() const
     return out;
 }
 
+// The UUN's heads on channels this appliance follows that it has not
+// finished, as "channel av reached #3 (this appliance is at #2)"; empty when
+// every one is reached.
+std::string updater_service::unreached_heads(const trigger& t) const
+{
+    std::string out;
+    for (const auto& channel : config_.channel_names()) {
+        auto head = t.heads.find(channel);
+        if (head == t.heads.end())
+            continue;
+        auto at = state_.positions.contains(channel) ? state_.positions.at(channel) : 0;
+        if (at < head->second)
+            out += cat(out.empty() ? "" : ", ", "channel ", channel, " reached #", head->second,
+                       " (this appliance is at #", at, ")");
+    }
+    return out;
+}
+
 // Root mode: a trigger stays until its seq was handled (installed, skipped,
-// found done or on a channel not followed); until then every poll says so.
+// found done or on a channel not followed) and the heads its UUN named on
+// followed channels are reached; until then every poll says so.
 void updater_service::finish_root_triggers(poll_outcome& out)
 {
     rescan();
@@ -141,8 +160,21 @@ void updater_service::finish_root_triggers(poll_outcome& out)
     std::set<std::uint64_t> complained;
     for (const auto& t : triggers_) {
         std::int64_t first = state_.trigger_seen.contains(t.name) ? state_.trigger_seen.at(t.name) : now;
-        bool resolved = out.resolved.contains(t.seq);
+        std::string unreached = unreached_heads(t);
+        bool resolved = out.resolved.contains(t.seq) && unreached.empty();
         bool too_old = !resolved && now - first > max_trigger_wait_seconds;
+        if (!resolved && !too_old && out.resolved.contains(t.seq)) {
+            seen[t.name] = first;
+            log::error(cat("UUN ", t.name, " said ", unreached, "; the server has not served that far (withheld?)"));
+            ++out.trust_alarms;
+            ++out.problems;
+            if (reported_triggers_.insert(t.name).second)
+                cycle_.report(token_, t.seq, false,
+                              cat("a verified UUN said ", unreached,
+                                  " but the server's poll answers did not reach it (withheld or lost?)"),
+                              out);
+            continue;
+        }
         if (!resolved && !too_old) {
             seen[t.name] = first;
             if (complained.insert(t.seq).second) {

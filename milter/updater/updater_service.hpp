@@ -58,6 +58,7 @@ public:
 private:
     void clean_partials();
     std::vector<std::uint64_t> wanted_seqs() const;
+    std::string unreached_heads(const trigger& t) const;
     void finish_root_triggers(poll_outcome& out);
 
     const updater_config& config_;

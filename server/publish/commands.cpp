@@ -7,6 +7,7 @@
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/update_entry.hpp"
 #include "lib/util/log.hpp"
+#include "server/publish/counters.hpp"
 #include "server/publish/notifier.hpp"
 #include "server/publish/progress_wait.hpp"
 #include "server/publish/publish_log.hpp"
@@ -109,6 +110,8 @@ outcome<void> notify_and_report(const proto::update_entry& entry, const std::vec
         return {};
     }
     notify_context ctx{env.config, key, store, transport, env.clock};
+    if (auto counters = load_counters(env.config.publish.counters); counters && *counters)
+        ctx.heads = (*counters)->channels;
     auto report = notify_appliances(entry, targets, ctx);
     if (!report)
         return fail_with(exit_code::store, report.error().message);

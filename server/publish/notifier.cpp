@@ -41,7 +41,12 @@ result<notify_store_view> read_store_view(std::uint64_t seq, const notify_contex
     auto earlier = ctx.store.notifications(seq);
     if (!earlier)
         return fail(cat("store: cannot read notifications: ", earlier.error().message));
-    return notify_store_view{std::move(*registry), std::move(*live), std::move(*earlier)};
+    if (ctx.heads)
+        return notify_store_view{std::move(*registry), std::move(*live), std::move(*earlier), *ctx.heads};
+    auto heads = ctx.store.channel_heads();
+    if (!heads)
+        return fail(cat("store: cannot read the channel heads: ", heads.error().message));
+    return notify_store_view{std::move(*registry), std::move(*live), std::move(*earlier), std::move(heads->channels)};
 }
 
 // The planned UUN signed with a fresh nonce, in a mail of its own message id.

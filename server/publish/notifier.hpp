@@ -15,6 +15,8 @@
 #include "server/store/store.hpp"
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,10 @@ struct notify_context {
     const uun::clock& clock;
     retry_policy retry{};
     pause_function pause = sleep_pause;
+    // The heads a v2 UUN names (h=): the publisher's own counters where this
+    // host has them, so a store that hides an entry cannot shrink them;
+    // nullopt: the store's heads (a server host notifying for --serve).
+    std::optional<std::map<std::string, std::uint64_t>> heads = std::nullopt;
 };
 
 struct notify_report {

@@ -6,6 +6,7 @@
 #include "lib/proto/identity.hpp"
 #include "server/publish/relay_map.hpp"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -27,6 +28,23 @@ std::string skip_reason(const store::appliance_record& a, const std::set<std::st
         return "no route in the relay map (see the warnings above)";
     route = *hop;
     return {};
+}
+
+// The appliance's channels' heads, the entry's own channel first among
+// them when more than max_uun_heads are followed; never below the entry.
+proto::channel_heads announced_heads(const proto::update_entry& entry, const store::appliance_record& a,
+                                     const std::map<std::string, std::uint64_t>& heads)
+{
+    proto::channel_heads out;
+    auto head_of = [&](const std::string& channel) {
+        auto it = heads.find(channel);
+        return it == heads.end() ? std::uint64_t{0} : it->second;
+    };
+    out[entry.channel] = std::max(head_of(entry.channel), entry.channel_seq);
+    for (const auto& channel : a.channels)
+        if (out.size() < proto::max_uun_heads && head_of(channel) > 0 && proto::is_valid_channel_name(channel))
+            out.emplace(channel, head_of(channel));
+    return out;
 }
 
 }  // namespace
@@ -80,7 +98,8 @@ notify_plan plan_notification(const proto::update_entry& entry, const std::vecto
                        .channel = entry.channel,
                        .issued = now,
                        .expires = expires,
-                       .nonce = ""};
+                       .nonce = "",
+                       .heads = entry.channel_seq > 0 ? announced_heads(entry, a, store.heads) : proto::channel_heads{}};
         plan.uuns.push_back(std::move(u));
     }
     return plan;

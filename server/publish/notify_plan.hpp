@@ -13,6 +13,7 @@
 #include "server/store/store.hpp"
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct notify_store_view {
     std::vector<store::appliance_record> registry;    // rows not yet expired from the registry
     std::vector<store::notification_record> live;     // unexpired UUNs of any entry: they keep their routes
     std::vector<store::notification_record> earlier;  // this entry's earlier notifications (fetched_at)
+    // Each channel's newest channel_seq: a v2 UUN names those of the
+    // appliance's channels (h=), so a server that hides one is caught.
+    std::map<std::string, std::uint64_t> heads = {};
 };
 
 // One target's UUN. record is what the store gets, whether sent or skipped;

@@ -3,7 +3,8 @@
 # 127.0.9.0/24), with the attacker holding the server host (its database, its
 # keys): a 2-of-3 root made and signed with uun-keygen; an urgent publish
 # through the root; a stolen notify key that can only make the appliance
-# poll; a withheld entry that is reported and never skipped; a root rotation
+# poll; a withheld entry that is reported and never skipped; an entry hidden
+# from the store and the statements that the next UUN's heads reveal; a root rotation
 # (root keys, publisher revoked, notify key rotated in two steps) followed
 # with no edit on the appliance; an entry signed by the revoked key refused;
 # an expired root that stops installs until a renewal; a root signed by too
@@ -221,7 +222,36 @@ world_publish --renotify "$av5" >/dev/null 2>&1
 check "with root v4 the entry held back is installed" world_wait_installed a "$av5" 30
 check "gw-a followed v3 -> v4" grep -q "root v3 -> v4" "$(world_updater_log a)"
 
-# ---- 6. a frozen server: its statements are stale on arrival ----------------
+# ---- 6. each UUN says how far every channel has gone -----------------------
+# The attacker hides a routine sys entry from the store and so from its
+# timestamp statements; the next urgent UUN (signed with the notify key, from
+# the publisher's own counters) names the sys head, and gw-a says so.
+world_updater_stop a
+printf 'sys (routine, then hidden)\n' >"$WORLD/sys-hidden.tar"
+out=$(world_publish --channel sys "$WORLD/sys-hidden.tar" 2>&1)
+hidden=$(sed -n 's/^published seq \([0-9]*\) .*/\1/p' <<<"$out")
+hidden_at=$(sed -n 's/^published seq .* channel sys channel_seq \([0-9]*\),.*/\1/p' <<<"$out")
+sqlite3 "$db" "CREATE TABLE stash AS SELECT * FROM entries WHERE seq = $hidden; DELETE FROM entries WHERE seq = $hidden"
+printf 'av (urgent, with heads)\n' >"$WORLD/av-heads.db"
+out=$(world_publish --channel av --urgent "$WORLD/av-heads.db" 2>&1)
+av3=$(sed -n 's/^published seq \([0-9]*\) .*/\1/p' <<<"$out")
+check "the UUN for seq $av3 reaches gw-a's spool" wait_for 30 bash -c "ls '$(world_spool a)' | grep -q '^uun-$av3-'"
+trigger_file=$(ls "$(world_spool a)"/uun-"$av3"-* 2>/dev/null | head -1)
+check "its trigger names sys #$hidden_at, which the store no longer shows" grep -q "^heads=.*sys:$hidden_at" "$trigger_file"
+"$UUN_UPDATER_BIN" --once -f -c "$(world_updater_config a)" >"$WORLD/once-heads.log" 2>&1
+check_eq "uun-updater --once exits 3 (a trust alarm)" "$?" "3"
+check "it installs av (seq $av3)" world_installed_seq a "$av3"
+check "it says the UUN named sys #$hidden_at and the server did not serve that far" grep -q \
+  "said channel sys reached #$hidden_at (this appliance is at #$((hidden_at - 1))); the server has not served that far" "$WORLD/once-heads.log"
+check "the trigger is kept" test -e "$trigger_file"
+check_contains "gw-a reported it to the vendor" "$(sqlite3 "$db" "SELECT detail FROM reports WHERE seq = $av3 AND status = 'failed'")" \
+  "a verified UUN said channel sys reached #$hidden_at"
+sqlite3 "$db" "INSERT INTO entries SELECT * FROM stash; DROP TABLE stash"
+world_updater_start a || exit 1
+check "once served, sys #$hidden_at (seq $hidden) is installed" world_wait_installed a "$hidden" 30
+check "and the trigger is done" wait_for 10 test ! -e "$trigger_file"
+
+# ---- 7. a frozen server: its statements are stale on arrival ----------------
 # The server host's clock is the attacker's: two hours behind, it signs
 # statements that expired an hour ago (trust.timestamp_lifetime 1h here).
 world_server_stop

@@ -59,6 +59,13 @@ h=$(signed_by notify --seq 1 --channel av)
 check "a UUN signed by the root's notify key is discarded" mt "unix:$sock" message.lua -D qid=NOTIFY1 -D h1n=X-UUN -D "h1v=$h" -D want=DISCARD
 check_eq "... with its trigger" "$(spool_files)" "uun-1-$(nonce_of "$h")"
 
+h=$(signed_by notify --seq 5 --channel av --heads av:2,sys:7)
+check "a UUN with channel heads (h=) is discarded" mt "unix:$sock" message.lua -D qid=HEADS1 -D h1n=X-UUN -D "h1v=$h" -D want=DISCARD
+check "... and its trigger hands the heads to the updater" grep -qx "heads=av:2,sys:7" "$work/spool/uun-5-$(nonce_of "$h")"
+bad=$(sed 's/sys:7/sys:9/' <<<"$h")
+check "a UUN whose heads were changed is refused" mt "unix:$sock" message.lua -D qid=HEADS2 -D h1n=X-UUN -D "h1v=$bad" -D want=REPLYCODE
+rm -f "$work/spool/uun-5-"*
+
 h=$(signed_by publisher --seq 2 --channel av)
 check "a UUN signed by the root's publisher key gets a reply code" mt "unix:$sock" message.lua -D qid=PUBLISHER -D h1n=X-UUN -D "h1v=$h" -D want=REPLYCODE
 check "... 550 5.7.1, the key is not trusted for UUNs" log_has "PUBLISHER: UUN in X-UUN header rejected with 550 5.7.1: key "

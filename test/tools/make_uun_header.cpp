@@ -3,7 +3,7 @@
 // test time. Exits 2 with a message on bad arguments or an unreadable key.
 //
 //   make_uun_header --key KEY.pem --seq N --channel C
-//                   [--issued T] [--expires T] [--nonce N] [--tamper-seq]
+//                   [--issued T] [--expires T] [--nonce N] [--tamper-seq] [--heads av:3,sys:2]
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/uun_header.hpp"
 
@@ -25,6 +25,7 @@ int main(int argc, char** argv)
     std::int64_t issued = now;
     std::int64_t expires = 0;
     bool tamper = false;
+    std::string heads;
     po::options_description desc("usage: make_uun_header --key KEY.pem --seq N --channel C [options]");
     desc.add_options()("key", po::value(&key_path)->required(), "Ed25519 private key (PEM)")(
         "seq", po::value(&seq)->required(), "update sequence number")(
@@ -32,7 +33,8 @@ int main(int argc, char** argv)
         "issued", po::value(&issued), "issue time, unix seconds (default now)")(
         "expires", po::value(&expires), "expiry, unix seconds (default issued + 3600)")(
         "nonce", po::value(&nonce), "base64url nonce (default random)")(
-        "tamper-seq", po::bool_switch(&tamper), "sign, then add 1 to s= so the signature fails");
+        "tamper-seq", po::bool_switch(&tamper), "sign, then add 1 to s= so the signature fails")(
+        "heads", po::value(&heads), "h=: channel heads, e.g. av:3,sys:2 (default none)");
     po::variables_map vm;
     try {
         po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -52,6 +54,14 @@ int main(int argc, char** argv)
                                 .issued = issued,
                                 .expires = vm.count("expires") ? expires : issued + 3600,
                                 .nonce = nonce.empty() ? uun::proto::new_uun_nonce() : nonce};
+    if (!heads.empty()) {
+        auto parsed = uun::proto::parse_channel_heads(heads);
+        if (!parsed) {
+            std::cerr << "make_uun_header: --heads: " << parsed.error().message << "\n";
+            return 2;
+        }
+        claim.heads = std::move(*parsed);
+    }
     auto header = uun::proto::sign_uun(claim, *key);
     if (tamper)
         header.claim.seq += 1;

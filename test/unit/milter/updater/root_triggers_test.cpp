@@ -102,3 +102,46 @@ TEST_CASE("root mode: a trigger never served is given up after 7 days")
     CHECK(out.trust_alarms == 0);
     CHECK(w.trigger_count() == 0);
 }
+
+TEST_CASE("root mode: a UUN's heads keep its trigger until the appliance reaches them")
+{
+    root_world w;
+    w.publish_at(9, "av", 1, "av one");
+    w.publish_at(10, "sys", 1, "sys one");
+    w.server.withheld = {10};
+    w.stamp({{"av", 1}});  // the server's statement hides sys #1 as well
+    w.drop_trigger(9, "av:1,sys:1");
+    auto s = w.root_service();
+    stderr_capture log(w.dir.file("log"));
+    auto out = s->poll(poll_reason::urgent);
+    auto text = log.text();
+    INFO(text);
+    CHECK(out.installed == 1);
+    CHECK(out.trust_alarms == 1);
+    CHECK(has(text, "said channel sys reached #1 (this appliance is at #0); the server has not served that far"));
+    CHECK(w.trigger_count() == 1);
+    REQUIRE(w.server.reports.size() >= 1);
+    CHECK(has(w.server.reports.back().at("detail").get<std::string>(), "a verified UUN said channel sys reached #1"));
+
+    w.server.withheld.clear();
+    w.stamp({{"av", 1}, {"sys", 1}});
+    auto served = s->poll(poll_reason::urgent);
+    CHECK(served.installed == 1);
+    CHECK(served.trust_alarms == 0);
+    CHECK(w.trigger_count() == 0);
+}
+
+TEST_CASE("root mode: heads on a channel not followed, or a heads line that does not parse, keep nothing")
+{
+    for (const char* heads : {"av:1,web:5", "web:5,av:1", "av:x"}) {
+        INFO(heads);
+        root_world w;
+        w.publish_at(9, "av", 1, "av one");
+        w.stamp({{"av", 1}});
+        w.drop_trigger(9, heads);
+        auto s = w.root_service();
+        auto out = s->poll(poll_reason::urgent);
+        CHECK(out.trust_alarms == 0);
+        CHECK(w.trigger_count() == 0);
+    }
+}

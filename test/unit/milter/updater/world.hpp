@@ -116,11 +116,12 @@ struct world {
         return e;
     }
 
-    std::string drop_trigger(std::uint64_t seq)
+    // heads: the heads= line the milter writes for a UUN with h= (none: v1).
+    std::string drop_trigger(std::uint64_t seq, const std::string& heads = "")
     {
         std::string nonce = base64url_encode(random_bytes(16));  // 22 characters
         std::string name = cat("uun-", seq, "-", nonce);
-        spit(cat(config.spool_dir, "/", name), "");
+        spit(cat(config.spool_dir, "/", name), heads.empty() ? "" : cat("seq=", seq, "\nheads=", heads, "\n"));
         return name;
     }
 

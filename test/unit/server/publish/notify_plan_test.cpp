@@ -146,3 +146,22 @@ TEST_CASE("a target never notified before has not fetched the entry, and a plan 
     CHECK(plan_notification(an_entry(), {appliance("gw-1", "gw1.example")}, {}, publish_section(), now).to_send() == 0);
     CHECK(plan_notification(an_entry(), {}, {}, publish_section(), now).uuns.empty());
 }
+
+TEST_CASE("a v2 UUN names the heads of the appliance's channels; a v1 UUN none")
+{
+    auto entry = an_entry();
+    entry.channel_seq = 4;
+    auto a = appliance("gw-1", "192.0.2.1");
+    a.channels = {"av", "sys"};
+    notify_store_view view;
+    view.registry = {a};
+    view.heads = {{"av", 3}, {"sys", 9}, {"web", 2}};
+    auto plan = plan_notification(entry, {a}, view, publish_section(), now);
+    REQUIRE(plan.uuns.size() == 1);
+    // av is never below the entry itself; web is not gw-1's channel.
+    CHECK(plan.uuns[0].claim.heads == proto::channel_heads{{"av", 4}, {"sys", 9}});
+
+    entry.channel_seq = 0;
+    plan = plan_notification(entry, {a}, view, publish_section(), now);
+    CHECK(plan.uuns[0].claim.heads.empty());
+}
