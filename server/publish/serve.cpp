@@ -17,7 +17,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdlib>
-#include <iostream>
 #include <iterator>
 #include <sstream>
 

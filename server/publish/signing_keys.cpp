@@ -48,34 +48,6 @@ outcome<proto::root_metadata> load_root(const std::string& path, std::int64_t no
 
 }  // namespace
 
-outcome<signing_keys> load_signing_keys(const settings::publish_config& config, std::int64_t now)
-{
-    auto entry_key = load_key(config.key, "publisher key (publish.key)");
-    if (!entry_key)
-        return std::unexpected(entry_key.error());
-    // With publish.remote the server host signs the UUNs (--renotify there).
-    bool notifies_here = config.remote.empty();
-    auto notify_key = !notifies_here || config.notify_key.empty() || config.notify_key == config.key
-                          ? outcome<proto::private_key>(*entry_key)
-                          : load_key(config.notify_key, "notify key (publish.notify_key)");
-    if (!notify_key)
-        return std::unexpected(notify_key.error());
-    signing_keys keys{std::move(*entry_key), std::move(*notify_key), std::nullopt};
-    if (config.root.empty())
-        return keys;
-    auto root = load_root(config.root, now);
-    if (!root)
-        return std::unexpected(root.error());
-    if (auto r = check_role(*root, proto::role_name::publisher, keys.entry_key, "publish.key", config.root); !r)
-        return std::unexpected(r.error());
-    if (notifies_here)
-        if (auto r = check_role(*root, proto::role_name::notify, keys.notify_key, "publish.notify_key", config.root);
-            !r)
-            return std::unexpected(r.error());
-    keys.root = std::move(*root);
-    return keys;
-}
-
 outcome<notify_signing> load_notify_key(const settings::publish_config& config, std::int64_t now)
 {
     auto key = load_key(config.notify_key, "notify key (publish.notify_key)");
@@ -90,6 +62,27 @@ outcome<notify_signing> load_notify_key(const settings::publish_config& config, 
     if (auto r = check_role(*root, proto::role_name::notify, out.notify_key, "publish.notify_key", config.root); !r)
         return std::unexpected(r.error());
     return out;
+}
+
+outcome<signing_keys> load_signing_keys(const settings::publish_config& config, std::int64_t now)
+{
+    auto entry_key = load_key(config.key, "publisher key (publish.key)");
+    if (!entry_key)
+        return std::unexpected(entry_key.error());
+    // With publish.remote the server host signs the UUNs (--renotify there).
+    auto notify = config.remote.empty() ? load_notify_key(config, now) : outcome<notify_signing>(notify_signing{*entry_key});
+    if (!notify)
+        return std::unexpected(notify.error());
+    signing_keys keys{std::move(*entry_key), std::move(notify->notify_key), std::nullopt};
+    if (config.root.empty())
+        return keys;
+    auto root = load_root(config.root, now);
+    if (!root)
+        return std::unexpected(root.error());
+    if (auto r = check_role(*root, proto::role_name::publisher, keys.entry_key, "publish.key", config.root); !r)
+        return std::unexpected(r.error());
+    keys.root = std::move(*root);
+    return keys;
 }
 
 }  // namespace uun::publish
