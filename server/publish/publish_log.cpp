@@ -129,28 +129,13 @@ outcome<void> check_store_heads(const publisher_counters& c, const publish_log& 
 outcome<counters_lock> counters_lock::take(const std::string& counters_path)
 {
     std::string path = counters_path + ".lock";
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0)
+    unique_fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd)
         return fail_with(exit_code::store, cat(path, ": cannot open the publisher lock: ", std::strerror(errno)));
-    while (::flock(fd, LOCK_EX) != 0)
-        if (errno != EINTR) {
-            int saved = errno;
-            ::close(fd);
-            return fail_with(exit_code::store, cat(path, ": cannot lock: ", std::strerror(saved)));
-        }
-    return counters_lock(fd);
-}
-
-counters_lock::counters_lock(counters_lock&& other) noexcept
-    : fd_(other.fd_)
-{
-    other.fd_ = -1;
-}
-
-counters_lock::~counters_lock()
-{
-    if (fd_ >= 0)
-        ::close(fd_);
+    while (::flock(fd.get(), LOCK_EX) != 0)
+        if (errno != EINTR)
+            return fail_with(exit_code::store, cat(path, ": cannot lock: ", std::strerror(errno)));
+    return counters_lock(std::move(fd));
 }
 
 outcome<publisher_counters> prepare_counters(const publish_log& log)

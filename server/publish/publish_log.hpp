@@ -7,6 +7,7 @@
 
 #include "lib/proto/ed25519.hpp"
 #include "lib/proto/update_entry.hpp"
+#include "lib/util/unique_fd.hpp"
 #include "server/publish/counters.hpp"
 #include "server/publish/exit_code.hpp"
 #include "server/store/store.hpp"
@@ -15,6 +16,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 
 namespace uun::publish {
 
@@ -23,16 +25,13 @@ namespace uun::publish {
 class counters_lock {
 public:
     static outcome<counters_lock> take(const std::string& counters_path);
-    counters_lock(counters_lock&& other) noexcept;
-    counters_lock& operator=(counters_lock&&) = delete;
-    ~counters_lock();
 
 private:
-    explicit counters_lock(int fd)
-        : fd_(fd)
+    explicit counters_lock(unique_fd fd)
+        : fd_(std::move(fd))
     {
     }
-    int fd_ = -1;
+    unique_fd fd_;
 };
 
 // What signing needs of the log it appends to: the local store, or the
