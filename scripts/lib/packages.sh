@@ -13,6 +13,9 @@ UUN_PEER_PACKAGES=(
   faketime  # e2e/trust_model: a frozen uun-server (libfaketime), its clock two hours behind
   openssh-server  # integration/publish_remote: a private sshd is the admin host's way to the server host
 )
+# e2e/sendmail: the libraries the unpacked (never installed) Sendmail needs;
+# none conflicts with Postfix. The sendmail packages themselves are only downloaded.
+UUN_SENDMAIL_PACKAGES=(m4 libdb5.3 libldap-2.5-0 liblockfile1 libnsl2 libsasl2-2 libssl3 libwrap0)
 # bench/run: the anchors the benchmarks compare with (OpenDKIM, nginx), the
 # load generator (wrk) and the profilers. The smoke run (scripts/test) needs
 # only the first three. Their services are not started on install (see
