@@ -189,7 +189,11 @@ int run_milter(int argc, char** argv)
     if (!cfg.socket_group.empty()) {
         auto gid = resolve_group(cfg.socket_group);
         if (!gid)
-            return fatal(cat("socket_group: ", gid.error().message), exit_usage);
+            // The packaged default names Postfix's group; a Sendmail host has none.
+            return fatal(cat("socket_group: ", gid.error().message,
+                             " (an MTA without this group, such as Sendmail running as root, needs none:"
+                             " set socket_group: \"\" and socket: unix:/run/uun-milter/milter.sock)"),
+                         exit_usage);
         socket_gid = *gid;
     }
     if (opts->check_only) {

@@ -17,6 +17,16 @@ sendmail_root() { echo "$WORLD/sendmail-root"; }
 sendmail_bin() { echo "$(sendmail_root)/usr/libexec/sendmail/sendmail"; }
 sendmail_dir() { echo "$(world_dir "$1")/sendmail"; }
 sendmail_cf() { echo "$(sendmail_dir "$1")/sendmail.cf"; }
+# sendmail_run NAME ARGS...: the private Sendmail, in a UTS namespace of its own
+# whose host name is the appliance's. Sendmail sleeps 60 s and retries when the
+# machine's own name is unqualified (a bare "vm"), and the test must not depend
+# on how the machine it runs on was named.
+sendmail_run() {
+  local name=$1
+  shift
+  unshare --uts sh -c 'hostname "$1" && shift && exec "$@"' sh "$(sendmail_host "$name")" \
+    "$(sendmail_bin)" -C "$(sendmail_cf "$name")" "$@"
+}
 sendmail_host() { echo "gw-$1.$(world_domain "$1")"; }
 # The notify recipient is local to the Sendmail host, aliased to /dev/null: the backstop.
 sendmail_recipient() { echo "uun-notify@$(sendmail_host "$1")"; }
@@ -114,7 +124,7 @@ sendmail_appliance() {
   : >"$s/helpfile" && : >"$s/statistics"
   sendmail_mc "$name" "$mode" >"$s/sendmail.mc" || return 1
   m4 "$s/sendmail.mc" >"$(sendmail_cf "$name")" 2>"$s/m4.err" || { world_say "m4: $(cat "$s/m4.err")"; return 1; }
-  "$(sendmail_bin)" -C "$(sendmail_cf "$name")" -bi >"$s/newaliases.out" 2>&1 || {
+  sendmail_run "$name" -bi >"$s/newaliases.out" 2>&1 || {
     world_say "newaliases failed: $(cat "$s/newaliases.out")"
     return 1
   }
@@ -124,18 +134,24 @@ sendmail_appliance() {
 # sendmail_start NAME: the daemon in the foreground (-bD), queue run every minute.
 sendmail_start() {
   local name=$1
-  "$(sendmail_bin)" -C "$(sendmail_cf "$name")" -bD -q1m >>"$(sendmail_dir "$name")/sendmail.out" 2>&1 &
-  world_track "sendmail-$name" $!
+  local pid_file
+  pid_file=$(sendmail_dir "$name")/sendmail.pid
+  rm -f "$pid_file"
+  sendmail_run "$name" -bD -q1m >>"$(sendmail_dir "$name")/sendmail.out" 2>&1 &
+  WORLD_ALL_PIDS+=("$!")
   wait_for 30 world_listening "$(world_ip "$name")" 25 || {
     world_say "sendmail of $name does not listen: $(tail -5 "$(sendmail_dir "$name")/sendmail.out")"
     return 1
   }
+  # $! is the shell that runs unshare; Sendmail's own pid file names the daemon.
+  wait_for 10 test -s "$pid_file" || { world_say "sendmail of $name wrote no pid file"; return 1; }
+  world_track "sendmail-$name" "$(head -1 "$pid_file")"
 }
 
 sendmail_stop() { world_stop_pid "sendmail-$1"; }
 
 sendmail_queue_empty() {
-  "$(sendmail_bin)" -C "$(sendmail_cf "$1")" -bp 2>/dev/null | grep -q "is empty"
+  sendmail_run "$1" -bp 2>/dev/null | grep -q "is empty"
 }
 
 # sendmail_cleanup: the /run directories (call after world_destroy).

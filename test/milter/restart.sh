@@ -89,6 +89,12 @@ write_config "$work/nodir.yaml" "unix:$work/missing/milter.sock"
 check_eq "a missing socket directory stops the start" "$?" "1"
 check_contains "... naming the directory" "$(cat "$work/nodir.out")" "the socket directory $work/missing does not exist"
 
+write_config "$work/nogroup.yaml" "unix:$sock" "socket_group: uun-no-such-group"
+"$milter_bin" -t -c "$work/nogroup.yaml" >"$work/nogroup.out" 2>&1
+check_eq "a socket_group that does not exist (Postfix's, on a Sendmail host) exits 2" "$?" "2"
+check_contains "... naming the group" "$(cat "$work/nogroup.out")" "socket_group: group 'uun-no-such-group' does not exist"
+check_contains "... and what a Sendmail host sets instead" "$(cat "$work/nogroup.out")" 'set socket_group: "" and socket: unix:/run/uun-milter/milter.sock'
+
 write_config "$work/badkey.yaml" "unix:$sock"
 sed -i "s|^trusted_keys: .*|trusted_keys: [$work/keys/missing.pem]|" "$work/badkey.yaml"
 "$milter_bin" -f -c "$work/badkey.yaml" >"$work/badkey.out" 2>&1
