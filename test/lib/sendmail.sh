@@ -37,7 +37,9 @@ sendmail_unpack() {
   mkdir -p "$SENDMAIL_CACHE" || return 1
   for p in "${SENDMAIL_PACKAGES[@]}"; do
     if ! ls "$SENDMAIL_CACHE/${p}"_*.deb >/dev/null 2>&1; then
-      (cd "$SENDMAIL_CACHE" && apt-get download "$p" >>"$SENDMAIL_CACHE/download.log" 2>&1) || {
+      # A machine whose package lists were never fetched gets them once.
+      (cd "$SENDMAIL_CACHE" && { apt-get download "$p" || { apt-get update && apt-get download "$p"; }; } \
+        >>"$SENDMAIL_CACHE/download.log" 2>&1) || {
         world_say "apt-get download $p failed (log: $SENDMAIL_CACHE/download.log)"
         return 1
       }
@@ -106,7 +108,7 @@ sendmail_appliance() {
 
   chown "$WORLD_MILTER_USER" "$(world_spool "$name")" "$d/milter-state" "$run" || return 1
   conf_derive "$UUN_CONF_MILTER" "$d/milter.yaml" \
-    "socket=unix:$run/milter.sock" "socket_group=mail" "user=$WORLD_MILTER_USER" "pid_file=$run/uun-milter.pid" \
+    "socket=unix:$run/milter.sock" 'socket_group=""' "user=$WORLD_MILTER_USER" "pid_file=$run/uun-milter.pid" \
     "trusted_keys=[$WORLD/vendor/publisher.pub]" \
     "spool_dir=$(world_spool "$name")" "state_dir=$d/milter-state" || return 1
   if [ "$mode" = milter ]; then

@@ -154,8 +154,8 @@ check_contains "no main.cf: it says nothing was wired" "$out" \
   "uun-milter: Postfix is installed but not configured (no /etc/postfix/main.cf); nothing was wired"
 check_contains "no main.cf: it prints the smtpd_milters line" "$out" \
   "smtpd_milters = { unix:uun/milter.sock, default_action=accept, connect_timeout=10s, command_timeout=10s }"
-check_contains "no main.cf: it prints the Sendmail line" "$out" \
-  "INPUT_MAIL_FILTER(\`uun-milter', \`S=local:/var/spool/postfix/uun/milter.sock, T=C:10s;S:10s;R:10s;E:5m')dnl"
+check_contains "no main.cf: it prints the Sendmail line, with the socket outside Postfix's spool" "$out" \
+  "INPUT_MAIL_FILTER(\`uun-milter', \`S=local:/run/uun-milter/milter.sock, T=C:10s;S:10s;R:10s;E:5m')dnl"
 check_eq "no main.cf: /etc/postfix is untouched" "$(system_postfix_listing | grep '^/etc/postfix')" \
   "$(grep '^/etc/postfix' <<<"$postfix_before")"
 check_contains "uun-server: the store is created" "$out" \
@@ -199,6 +199,23 @@ for unit in uun-milter.service uun-updater.service uun-server.service; do
 done
 check_eq "uun-server reloads on SIGHUP" "$(unit_key uun-server.service ExecReload)" '/bin/kill -HUP $MAINPID'
 check_eq "uun-milter has no reload (SIGHUP stops libmilter)" "$(unit_key uun-milter.service ExecReload)" ""
+
+# A Sendmail host (its .mc present, no Postfix configured): only Sendmail's
+# lines, with the socket and group it needs. The .mc is a stand-in, removed after.
+if [ ! -e /etc/mail/sendmail.mc ]; then
+  mkdir -p /etc/mail && printf "divert(-1)\n" >/etc/mail/sendmail.mc
+  out=$(dpkg-reconfigure uun-milter 2>&1)
+  rm -f /etc/mail/sendmail.mc
+  check_contains "Sendmail host: it says Sendmail was found and nothing was wired" "$out" \
+    "and Sendmail is configured (/etc/mail/sendmail.mc); nothing was wired"
+  check_contains "Sendmail host: the socket for milter.yaml" "$out" "socket: unix:/run/uun-milter/milter.sock"
+  check_contains "Sendmail host: no socket group" "$out" 'socket_group: ""'
+  check_contains "Sendmail host: the INPUT_MAIL_FILTER line" "$out" "S=local:/run/uun-milter/milter.sock"
+  check_contains "Sendmail host: the alias backstop" "$out" "uun-notify: /dev/null"
+  check "Sendmail host: no Postfix lines" test "${out/smtpd_milters/}" = "$out"
+else
+  not_ok "Sendmail host: /etc/mail/sendmail.mc already exists on this machine; the case needs it absent"
+fi
 
 apt-get -o DPkg::Lock::Timeout=900 purge -y -q "${PACKAGES[@]}" >"$work/purge1.out" 2>&1
 check_eq "purge after the first install exits 0" "$?" "0"
