@@ -52,8 +52,9 @@ bool is_address_literal(std::string_view domain)
 
 bool is_valid_appliance_id(std::string_view id)
 {
-    return !id.empty() && id.size() <= max_appliance_id_bytes &&
-           std::all_of(id.begin(), id.end(), [](char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; });
+    return !id.empty() && id.size() <= max_appliance_id_bytes && std::all_of(id.begin(), id.end(), [](char c) {
+               return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+           });
 }
 
 bool is_valid_token(std::string_view token)

@@ -18,10 +18,12 @@ inline constexpr std::size_t token_bytes = 32;                       // decoded
 inline constexpr std::size_t token_chars = (token_bytes * 4 + 2) / 3;  // 43 base64url characters, no padding
 
 // The character sets as error messages quote them.
-inline constexpr std::string_view appliance_id_chars = "[A-Za-z0-9._-]";
+inline constexpr std::string_view appliance_id_chars = "[a-z0-9._-]";
 inline constexpr std::string_view product_text_chars = "[A-Za-z0-9._+~:-]";
 
-// [A-Za-z0-9._-]{1,64}; compared as bytes, so case matters.
+// [a-z0-9._-]{1,64}: one case only. The vendor's MTA looks routes up without
+// case, so "GW-1" beside "gw-1" would take the other's UUNs; a canonical id
+// has one spelling everywhere (API, store, relay map, CLI).
 bool is_valid_appliance_id(std::string_view id);
 
 // base64url of exactly 32 bytes, 43 characters, no padding, canonical.

@@ -8,6 +8,7 @@
 #include "lib/util/address.hpp"
 #include "lib/util/config.hpp"
 #include "lib/util/file_util.hpp"
+#include "milter/updater/machine_id.hpp"
 
 #include <curl/curl.h>
 
@@ -151,11 +152,20 @@ void read_server(config::section& root, updater_config& c)
 void read_identity(config::section& root, updater_config& c)
 {
     auto appliance = root.child_required("appliance");
-    c.appliance.id = appliance.string("id");
+    // No fixed id in a packaged updater.yaml: each machine gets its own, and
+    // --print-config shows it as the default.
+    if (appliance.has("id")) {
+        c.appliance.id = appliance.string("id");
+    } else if (auto derived = machine_appliance_id()) {
+        c.appliance.id = appliance.string_or("id", *derived);
+    } else {
+        appliance.report("id", derived.error().message);
+    }
     c.appliance.product = appliance.string("product");
     c.appliance.version = appliance.string("version");
     if (appliance.has("id") && !proto::is_valid_appliance_id(c.appliance.id))
-        appliance.report("id", cat("must be 1 to ", proto::max_appliance_id_bytes, " of A-Z a-z 0-9 . _ -"));
+        appliance.report("id", cat("must be 1 to ", proto::max_appliance_id_bytes,
+                                   " of a-z 0-9 . _ - (lower case: the vendor's MTA routes ids without case)"));
     if (appliance.has("product") && !proto::is_valid_product_text(c.appliance.product))
         appliance.report("product", cat("must be 1 to ", proto::max_product_bytes, " of A-Z a-z 0-9 . _ + ~ : -"));
     if (appliance.has("version") && !proto::is_valid_product_text(c.appliance.version))

@@ -109,6 +109,14 @@ check_contains "with a JSON error" "$out" '{"error":"body is not valid JSON"}'
 out=$(api -w ' %{http_code}' -d "$(poll_body gw-1 "$token1" 0 | sed 's/"last_seq":0/"last_seq":-1/')" /v1/poll)
 check_contains "a field out of range gets 400 naming it" "$out" "'last_seq' must be a whole number"
 check_contains "  (status)" "$out" " 400"
+# The attack of issue 14: GW-1 from another address would have taken gw-1's
+# UUNs (the MTA's relay map ignores case). Ids have one case now.
+gw1_address=$(sql "SELECT address FROM appliances WHERE id = 'gw-1'")
+out=$(api -w ' %{http_code}' -d "$(poll_body GW-1 "$(new_token)" 0)" /v1/poll)
+check_contains "an upper-case id (GW-1 beside gw-1) gets 400" "$out" " 400"
+check_contains "  naming the rule" "$out" "[a-z0-9._-]"
+check_eq "  and no row for it" "$(sql "SELECT count(*) FROM appliances WHERE lower(id) = 'gw-1'")" "1"
+check_eq "  gw-1's row keeps its address" "$(sql "SELECT address FROM appliances WHERE id = 'gw-1'")" "$gw1_address"
 head -c 5000 /dev/zero | tr '\0' ' ' >"$work/big"
 out=$(api -w ' %{http_code}' --data-binary @"$work/big" /v1/poll)
 check_contains "a body over limits.max_body gets 413" "$out" " 413"

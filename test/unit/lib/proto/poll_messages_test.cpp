@@ -254,7 +254,7 @@ TEST_CASE("what the updater builds, the server parses to the same values")
          {"gw-0001", token, "mg-5000", "3.2.1", {"av", "sys"}, "uun@gw1.example.net", 25, 41, poll_reason::periodic,
           0, {}, {}}},
         {"urgent, IPv6 literal, edge values",
-         {std::string(64, 'Z'), token, "mg_5000", "1:3.2+deb12~rc1", {"a", "b.c", "d-e_f"}, "uun@[IPv6:2001:db8::7]",
+         {std::string(64, 'z'), token, "mg_5000", "1:3.2+deb12~rc1", {"a", "b.c", "d-e_f"}, "uun@[IPv6:2001:db8::7]",
           65535, max_seq, poll_reason::urgent, 0, {}, {}}},
         {"new appliance", {"a", token, "p", "0", {"av"}, "postmaster@localhost", 1, 0, poll_reason::periodic, 0, {}, {}}},
         {"following root v3",

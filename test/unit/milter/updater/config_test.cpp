@@ -1,5 +1,7 @@
 // updater.yaml: a good file reads every key (defaults included), the shipped
 // example is valid, and each mistake is reported with file:line:key.
+#include "lib/proto/identity.hpp"
+#include "lib/util/file_util.hpp"
 #include "milter/updater/updater_config.hpp"
 #include "test/unit/milter/updater/world.hpp"
 
@@ -130,6 +132,24 @@ log:
     CHECK(c->log_debug);
 }
 
+TEST_CASE("without appliance.id the id comes from /etc/machine-id, for uun alone")
+{
+    config_dir d;
+    std::string text = minimal;
+    text.erase(text.find("  id: gw-0001\n"), std::string("  id: gw-0001\n").size());
+    auto first = d.parse(text);
+    REQUIRE_MESSAGE(first, (first ? "" : first.error().message));
+    CHECK(first->appliance.id.size() == 32);
+    CHECK(proto::is_valid_appliance_id(first->appliance.id));
+    auto again = d.parse(text);
+    REQUIRE(again);
+    CHECK(again->appliance.id == first->appliance.id);
+    auto machine = read_file("/etc/machine-id", 64);
+    REQUIRE(machine);
+    CHECK(machine->find(first->appliance.id) == std::string::npos);  // derived, not the machine id itself
+    CHECK(first->as_read.at("appliance.id") == first->appliance.id);  // --print-config shows it
+}
+
 TEST_CASE("the shipped conf/updater.yaml is valid once its paths exist")
 {
     config_dir d;
@@ -172,6 +192,8 @@ TEST_CASE("config errors name file, line and key")
          "must not have a query"},
         {"missing server", "", "server: https://updates.example.net:8443/=>", "'server' is required"},
         {"bad appliance id", "", "  id: gw-0001=>  id: gw 0001", "updater.yaml:3: 'appliance.id'"},
+        {"upper-case appliance id (GW-0001 would take gw-0001's UUNs)", "", "  id: gw-0001=>  id: GW-0001",
+         "updater.yaml:3: 'appliance.id': must be 1 to 64 of a-z 0-9 . _ - (lower case"},
         {"bad version", "", "  version: 3.2.1=>  version: 3.2/1", "updater.yaml:5: 'appliance.version'"},
         {"bad recipient", "", "  recipient: uun@gw1.example.net=>  recipient: 'uun <x@y>'", "'notify.recipient'"},
         // The server's rule (lib/proto/identity); the updater used to accept these and then poll in vain.

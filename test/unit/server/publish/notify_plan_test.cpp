@@ -66,8 +66,7 @@ TEST_CASE("each target is planned a UUN to its recipient through its own route, 
          "notify recipient 'not an address' is not a mail address"},
         {"host name, no next hop", appliance("gw-5", "gw5.example"), "", "'gw5.example' is not an IP address"},
         {"port out of range", appliance("gw-6", "192.0.2.16", 0), "", "port 0 is out of range"},
-        {"case-only clash with gw-1", appliance("GW-1", "192.0.2.17"), "",
-         "no route in the relay map (see the warnings above)"},
+        {"upper case (would take gw-1's route)", appliance("GW-1", "192.0.2.17"), "", "not a valid appliance id"},
     };
     std::vector<store::appliance_record> targets;
     for (const auto& r : rows)

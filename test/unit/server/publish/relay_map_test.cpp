@@ -108,14 +108,14 @@ TEST_CASE("rows that cannot be routed are left out and named")
                                                      row("gw-4", "192.0.2.44"), row("gw-5", "192.0.2.5")};
     std::vector<store::notification_record> live = {queued("gw-6", "nowhere", 25, 10)};
     auto m = build_relay_map(registry, live, "uun.vendor.example");
-    // Postfix folds lookup keys: GW-4 and gw-4 would share one; the first keeps it.
-    CHECK(lines(m) == "uun+gw-4@uun.vendor.example [192.0.2.4]:25\n"
+    // Postfix folds lookup keys: GW-4 would take gw-4's route if it were an id at all.
+    CHECK(lines(m) == "uun+gw-4@uun.vendor.example [192.0.2.44]:25\n"
                       "uun+gw-5@uun.vendor.example [192.0.2.5]:25\n");
-    CHECK(m.unrouted == std::vector<std::string>{"gw-1", "gw-2", "bad id", "gw-4"});
+    CHECK(m.unrouted == std::vector<std::string>{"gw-1", "gw-2", "bad id", "GW-4"});
     REQUIRE(m.problems.size() == 5);
     CHECK(m.problems[0].find("not-an-ip") != std::string::npos);
     CHECK(m.problems[1].find("port 0") != std::string::npos);
-    CHECK(m.problems[3].find("clashes with appliance GW-4") != std::string::npos);
+    CHECK(m.problems[3].find("registry row 'GW-4': not a valid appliance id") != std::string::npos);
     CHECK(m.problems[4].find("gw-6") != std::string::npos);
 }
 
