@@ -41,7 +41,12 @@ std::string socket_problem(std::string_view socket)
         std::string_view port = rest.substr(0, at);
         if (!is_port(port))
             return "an inet socket needs a port from 1 to 65535, such as inet:8891@127.0.0.1";
-        if (at != std::string_view::npos && at + 1 == rest.size())
+        // libmilter listens on every interface without a host: anyone on the
+        // internet could then talk to the milter and plant triggers.
+        if (at == std::string_view::npos)
+            return cat("an inet socket needs an explicit address (without one libmilter listens on every "
+                       "interface), such as inet:", port, "@127.0.0.1");
+        if (at + 1 == rest.size())
             return "an inet socket needs a host after '@'";
         return "";
     }

@@ -91,6 +91,9 @@ TEST_CASE("config errors name file, line and key")
          "'socket': an inet socket needs a port"},
         {"inet port out of range", "socket: inet:70000\ntrusted_keys: [/k.pem]\nspool_dir: /s\n",
          "an inet socket needs a port from 1 to 65535"},
+        {"inet port without an address (every interface)", "socket: inet:8891\ntrusted_keys: [/k.pem]\nspool_dir: /s\n",
+         "milter.yaml:1: 'socket': an inet socket needs an explicit address (without one libmilter listens on every "
+         "interface), such as inet:8891@127.0.0.1"},
         {"bad socket mode", "socket_mode: rw\ntrusted_keys: [/k.pem]\nspool_dir: /s\n",
          "milter.yaml:1: 'socket_mode': must be an octal mode"},
         {"socket mode too wide", "socket_mode: \"7777\"\ntrusted_keys: [/k.pem]\nspool_dir: /s\n",
