@@ -18,6 +18,7 @@ struct command_line {
     std::string config = default_server_config;
     bool foreground = false;  // -f: stay attached, log to stderr
     bool sweep = false;       // --sweep: expire old registry rows once and exit
+    bool force = false;       // --force (with --sweep): even over registry.max_sweep_share
     bool print_config = false;  // --print-config [KEY]: the settings as read, then exit
     std::string print_key;
     bool help = false;

@@ -220,9 +220,12 @@ void http_server::schedule_sweep(std::chrono::seconds after)
     sweep_timer_.async_wait([this](boost::system::error_code ec) {
         if (ec || stopping_)
             return;
-        auto outcome = sweep_expired(*store_, config_.registry.expire_after, clock_->now());
-        if (outcome)
-            log::info(describe(*outcome, config_.registry.expire_after));
+        sweep_limits limits{config_.registry.expire_after, config_.registry.max_sweep_share, false};
+        auto outcome = sweep_expired(*store_, limits, clock_->now());
+        if (outcome && outcome->held)
+            log::warning(describe(*outcome, limits));
+        else if (outcome)
+            log::info(describe(*outcome, limits));
         else
             log::error(outcome.error().message);
         schedule_sweep(config_.registry.sweep_interval);

@@ -99,7 +99,7 @@ result<std::shared_ptr<trust_service>> start_trust(const settings::trust_config&
     return trust;
 }
 
-int sweep_once(const settings::server_config& config)
+int sweep_once(const settings::server_config& config, bool force)
 {
     if (config.log.syslog)
         log::open("uun-server", log::sink::syslog, config.log.debug);
@@ -109,16 +109,17 @@ int sweep_once(const settings::server_config& config)
         return 1;
     }
     system_clock time;
-    auto outcome = sweep_expired(**opened, config.registry.expire_after, time.now());
+    sweep_limits limits{config.registry.expire_after, config.registry.max_sweep_share, force};
+    auto outcome = sweep_expired(**opened, limits, time.now());
     if (!outcome) {
         say(outcome.error().message);
         return 1;
     }
-    auto line = describe(*outcome, config.registry.expire_after);
+    auto line = describe(*outcome, limits);
     std::printf("%s\n", line.c_str());
     if (config.log.syslog)
-        log::info(line);
-    return 0;
+        outcome->held ? log::warning(line) : log::info(line);
+    return outcome->held ? 3 : 0;
 }
 
 }  // namespace
@@ -147,7 +148,7 @@ int server_main(int argc, char** argv)
         return config::print_settings(config->as_read, command->print_key, command->config, "uun-server", std::cout,
                                       std::cerr);
     if (command->sweep)
-        return sweep_once(*config);
+        return sweep_once(*config, command->force);
 
     bool log_to_stderr = command->foreground || !config->log.syslog;
     log::open("uun-server", log_to_stderr ? log::sink::stderr_stream : log::sink::syslog, config->log.debug);

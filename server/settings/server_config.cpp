@@ -86,6 +86,7 @@ void read_registry(config::section& root, server_config& c)
     auto reg = root.child_or_defaults("registry");
     c.registry.expire_after = reg.duration_or("expire_after", c.registry.expire_after);
     c.registry.sweep_interval = reg.duration_or("sweep_interval", c.registry.sweep_interval);
+    c.registry.max_sweep_share = static_cast<int>(reg.integer_or("max_sweep_share", c.registry.max_sweep_share, 1, 100));
     c.registry.trusted_proxies = reg.string_list_or("trusted_proxies", {});
     for (const auto& p : c.registry.trusted_proxies)
         if (!is_ip_address(p))

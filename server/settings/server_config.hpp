@@ -28,6 +28,7 @@ struct store_config {
 struct registry_config {
     std::chrono::seconds expire_after{7 * 86400};
     std::chrono::seconds sweep_interval{3600};
+    int max_sweep_share = 25;  // percent of the rows one sweep may remove (a clock jump)
     std::vector<std::string> trusted_proxies;
 };
 

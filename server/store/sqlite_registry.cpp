@@ -103,6 +103,18 @@ result<std::size_t> sqlite_store::sweep_registry(std::int64_t seen_before)
     return static_cast<std::size_t>(db_.changes());
 }
 
+result<registry_census> sqlite_store::count_stale(std::int64_t seen_before)
+{
+    std::lock_guard lock(mutex_);
+    auto st = db_.prepare("SELECT COUNT(*), COALESCE(SUM(last_seen < ?1), 0) FROM appliances");
+    if (!st)
+        return std::unexpected(st.error());
+    st->bind(1, seen_before);
+    if (auto row = st->step(); !row)
+        return std::unexpected(row.error());
+    return registry_census{static_cast<std::uint64_t>(st->int64(0)), static_cast<std::uint64_t>(st->int64(1))};
+}
+
 result<bool> sqlite_store::forget_appliance(const std::string& id)
 {
     std::lock_guard lock(mutex_);

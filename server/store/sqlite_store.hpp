@@ -52,6 +52,7 @@ public:
     result<std::vector<appliance_record>> affected_appliances(const proto::update_entry& entry,
                                                               std::int64_t seen_since) override;
     result<std::size_t> sweep_registry(std::int64_t seen_before) override;
+    result<registry_census> count_stale(std::int64_t seen_before) override;
     result<bool> forget_appliance(const std::string& id) override;
     result<stored_entry> append_entry(proto::update_entry draft, const entry_signer& sign) override;
     result<stored_entry> append_signed_entry(const proto::update_entry& entry, const std::string& envelope) override;

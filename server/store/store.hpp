@@ -85,6 +85,12 @@ struct store_counts {
     std::uint64_t reports = 0;
 };
 
+// How many registry rows there are, and how many were not seen since a time.
+struct registry_census {
+    std::uint64_t rows = 0;
+    std::uint64_t stale = 0;
+};
+
 // How far the log and each channel have gone (the timestamp statement's figures).
 struct log_heads {
     std::map<std::string, std::uint64_t> channels;  // channel -> MAX(channel_seq), v2 entries only
@@ -141,6 +147,7 @@ public:
                                                                       std::int64_t seen_since) = 0;
     // Removes rows not seen since seen_before; returns how many.
     virtual result<std::size_t> sweep_registry(std::int64_t seen_before) = 0;
+    virtual result<registry_census> count_stale(std::int64_t seen_before) = 0;
     virtual result<bool> forget_appliance(const std::string& id) = 0;
 
     // Update log. append_entry runs as one transaction: it gives `draft` the

@@ -47,4 +47,33 @@ out=$("$SERVER" --sweep --bogus 2>&1)
 check_eq "an unknown option exits 2" "$?" "2"
 check_contains "  with the usage" "$out" "usage: uun-server"
 
+write_config "$work/jump-sweep.yaml" "registry: {expire_after: 7d}"
+# ---- a clock jump: every row looks stale at once ---------------------------------
+# The attack of issue 14: the clock jumps past expire_after and one sweep would
+# empty the registry. Twelve rows all 8 days old look exactly like that.
+for i in $(seq 1 11); do
+  sql "CREATE TEMP TABLE copy AS SELECT * FROM appliances WHERE id = 'gw-new';
+       UPDATE copy SET id = 'gw-jump-$i'; INSERT INTO appliances SELECT * FROM copy;"
+done
+check_eq "twelve rows" "$(sql "SELECT count(*) FROM appliances")" "12"
+sql "UPDATE appliances SET last_seen = strftime('%s','now') - 8 * 86400"
+out=$("$SERVER" -c "$work/jump-sweep.yaml" --sweep 2>&1)
+check_eq "--sweep over registry.max_sweep_share exits 3" "$?" "3"
+check_contains "  saying it held and why" "$out" \
+  "registry sweep: held, nothing removed: 12 of 12 appliances were not seen for 7d"
+check_contains "  and what to do" "$out" "has the clock jumped forward? If they really are gone: uun-server --sweep --force"
+check_eq "  and every row is still there" "$(sql "SELECT count(*) FROM appliances")" "12"
+write_config "$work/jumping.yaml" "registry: {expire_after: 7d, sweep_interval: 1s}"
+start_server "$work/jumping.yaml"
+check "the periodic sweep holds too, with a warning" \
+  wait_for 15 grep -q "warning: registry sweep: held, nothing removed: 12 of 12" "$work/server.log"
+check_eq "  and removes nothing" "$(sql "SELECT count(*) FROM appliances")" "12"
+stop_server
+out=$("$SERVER" -c "$work/jump-sweep.yaml" --sweep --force 2>&1)
+check_eq "--sweep --force exits 0" "$?" "0"
+check_contains "  and removes them" "$out" "registry sweep: removed 12 appliances not seen for 7d"
+out=$("$SERVER" -c "$work/jump-sweep.yaml" --force 2>&1)
+check_eq "--force without --sweep exits 2" "$?" "2"
+check_contains "  saying so" "$out" "--force goes with --sweep only"
+
 summary

@@ -149,10 +149,52 @@ TEST_CASE("the sweep removes rows not seen for expire_after and keeps the rest")
     w.time.advance(7 * 86400);
     w.request(http::verb::post, "/v1/poll", poll_body("fresh", new_token()).dump());
     w.time.advance(60);
-    auto outcome = sweep_expired(*w.db, std::chrono::hours(24 * 7), w.time.now());
+    sweep_limits limits{std::chrono::hours(24 * 7), 25, false};
+    auto outcome = sweep_expired(*w.db, limits, w.time.now());
     REQUIRE(outcome);
-    CHECK(outcome->removed == 1);
+    CHECK(outcome->removed == 1);  // one row of two: within the ten always allowed
     CHECK_FALSE(*w.db->find_appliance("old"));
     CHECK(*w.db->find_appliance("fresh"));
-    CHECK(describe(*outcome, std::chrono::hours(24 * 7)).starts_with("registry sweep: removed 1 appliance not seen for 7d"));
+    CHECK(describe(*outcome, limits).starts_with("registry sweep: removed 1 appliance not seen for 7d"));
+}
+
+TEST_CASE("a clock jump past expire_after does not empty the registry (registry.max_sweep_share)")
+{
+    struct row {
+        const char* label;
+        int appliances, stale, share;
+        bool force;
+        bool want_held;
+    };
+    const row rows[] = {
+        {"the whole fleet at once (a clock jump)", 40, 40, 25, false, true},
+        {"30% of the rows, over 25%", 40, 12, 25, false, true},
+        {"exactly 25%", 44, 11, 25, false, false},
+        {"ten rows are always allowed", 10, 10, 25, false, false},
+        {"eleven of eleven", 11, 11, 25, false, true},
+        {"--force", 40, 40, 25, true, false},
+        {"share 100: no limit", 40, 40, 100, false, false},
+    };
+    for (const auto& r : rows) {
+        INFO(r.label);
+        world w;
+        for (int i = 0; i < r.stale; ++i)
+            w.request(http::verb::post, "/v1/poll", poll_body(cat("old-", i), new_token()).dump());
+        w.time.advance(8 * 86400);
+        for (int i = r.stale; i < r.appliances; ++i)
+            w.request(http::verb::post, "/v1/poll", poll_body(cat("fresh-", i), new_token()).dump());
+        sweep_limits limits{std::chrono::hours(24 * 7), r.share, r.force};
+        auto outcome = sweep_expired(*w.db, limits, w.time.now());
+        REQUIRE(outcome);
+        CHECK(outcome->held == r.want_held);
+        CHECK(outcome->removed == (r.want_held ? 0u : static_cast<std::size_t>(r.stale)));
+        CHECK(w.db->counts()->appliances == static_cast<std::uint64_t>(r.appliances - (r.want_held ? 0 : r.stale)));
+        if (r.want_held) {
+            auto said = describe(*outcome, limits);
+            CHECK(said.starts_with(cat("registry sweep: held, nothing removed: ", r.stale, " of ", r.appliances,
+                                       " appliances were not seen for 7d")));
+            CHECK(said.ends_with(cat("more than registry.max_sweep_share (", r.share, "%); has the clock jumped "
+                                     "forward? If they really are gone: uun-server --sweep --force")));
+        }
+    }
 }
