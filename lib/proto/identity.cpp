@@ -4,6 +4,7 @@
 
 #include "lib/util/address.hpp"
 #include "lib/util/base64.hpp"
+#include "lib/util/result.hpp"
 
 #include <algorithm>
 
@@ -87,6 +88,53 @@ bool is_valid_notify_recipient(std::string_view recipient)
         return false;
     auto domain = recipient.substr(at + 1);
     return is_domain_name(domain) || is_address_literal(domain);
+}
+
+namespace {
+
+char lower_ascii(char c)
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equal_without_case(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower_ascii(x) == lower_ascii(y); });
+}
+
+// domain is parent, or below it ("a.vendor.example" under "vendor.example").
+bool is_at_or_below(std::string_view domain, std::string_view parent)
+{
+    if (parent.empty())
+        return false;
+    if (equal_without_case(domain, parent))
+        return true;
+    return domain.size() > parent.size() && domain[domain.size() - parent.size() - 1] == '.' &&
+           equal_without_case(domain.substr(domain.size() - parent.size()), parent);
+}
+
+}  // namespace
+
+std::string refused_recipient_reason(std::string_view recipient, const std::vector<std::string>& vendor_domains)
+{
+    auto domain = recipient.substr(recipient.rfind('@') + 1);
+    if (is_address_literal(domain)) {
+        auto inner = domain.substr(1, domain.size() - 2);
+        if (inner.starts_with("IPv6:"))
+            inner.remove_prefix(5);
+        if (is_host_local_address(inner))
+            return cat("the address literal ", domain, " is this host's own (loopback, unspecified or link-local)");
+        return "";
+    }
+    if (domain.find('.') == std::string_view::npos)
+        return cat("the domain '", domain, "' is a single label, which the vendor's MTA would deliver locally");
+    if (is_at_or_below(domain, "localhost"))
+        return cat("the domain '", domain, "' is under localhost");
+    for (const auto& vendor : vendor_domains)
+        if (is_at_or_below(domain, vendor))
+            return cat("the domain '", domain, "' is the vendor's own (", vendor, ")");
+    return "";
 }
 
 }  // namespace uun::proto

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace uun::proto {
 
@@ -38,5 +40,14 @@ bool is_valid_product_text(std::string_view text);
 // (labels of letters, digits and inner hyphens, 1 to 63 bytes, no empty
 // label, no trailing dot) or an IPv4 / IPv6 address literal.
 bool is_valid_notify_recipient(std::string_view recipient);
+
+// Why the vendor must not mail a UUN to this (valid) recipient, or "" when it
+// may: the vendor's MTA would deliver it to itself or to a vendor mailbox,
+// not to the appliance. Refused: a single-label domain (localhost, or a bare
+// name the MTA completes with its own domain), *.localhost, an address
+// literal that is loopback, unspecified or link-local, and a domain equal to
+// or below one of vendor_domains (without case). The server refuses such a
+// poll; uun-publish skips such a row.
+std::string refused_recipient_reason(std::string_view recipient, const std::vector<std::string>& vendor_domains);
 
 }  // namespace uun::proto

@@ -46,6 +46,20 @@ bool is_ipv4_loopback(std::string_view text)
     return parse(AF_INET, text, a) && (ntohl(a.s_addr) >> 24) == 127;
 }
 
+bool is_host_local_address(std::string_view text)
+{
+    auto ip = canonical_ip(text);
+    if (!ip)
+        return false;
+    if (!ip->v6) {
+        auto n = *ipv4_host_order(ip->text);
+        return (n >> 24) == 127 || (n >> 24) == 0 || (n >> 16) == 0xa9fe;  // 127/8, 0/8, 169.254/16
+    }
+    in6_addr a{};
+    parse(AF_INET6, ip->text, a);
+    return IN6_IS_ADDR_LOOPBACK(&a) || IN6_IS_ADDR_UNSPECIFIED(&a) || IN6_IS_ADDR_LINKLOCAL(&a);
+}
+
 std::optional<std::uint32_t> ipv4_host_order(std::string_view text)
 {
     in_addr a{};

@@ -14,6 +14,9 @@ bool is_ipv4_address(std::string_view text);
 bool is_ipv6_address(std::string_view text);
 bool is_ip_address(std::string_view text);  // either
 bool is_ipv4_loopback(std::string_view text);  // 127.0.0.0/8
+// Loopback, unspecified or link-local (IPv4, IPv6, IPv4-mapped): an address
+// that names the host itself or its own link, never a remote appliance.
+bool is_host_local_address(std::string_view text);
 // The IPv4 address as a number in host byte order; nullopt when it is not one.
 std::optional<std::uint32_t> ipv4_host_order(std::string_view text);
 

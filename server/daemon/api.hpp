@@ -30,6 +30,7 @@ struct api_settings {
     std::size_t max_entries = 64;
     trusted_proxies proxies;
     bool debug = false;  // per-request log lines
+    std::vector<std::string> vendor_domains;  // no notify recipient in these (settings::vendor_domains)
     // Set when server.yaml has a trust section: v2 polls get roots, a
     // timestamp and the per-channel entries. Null: every poll is answered v1.
     std::shared_ptr<trust_service> trust;

@@ -77,6 +77,7 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
     settings.max_entries = static_cast<std::size_t>(config_.poll.max_entries);
     settings.proxies = std::move(*proxies);
     settings.debug = config_.log.debug;
+    settings.vendor_domains = settings::vendor_domains(config_.publish);
     settings.trust = std::move(trust);
     api_ = std::make_unique<api>(entries_and_registry, store::payload_dir(config_.store.payload_dir),
                                  std::move(settings), metrics_, time);

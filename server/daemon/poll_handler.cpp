@@ -1,6 +1,7 @@
 // POST /v1/poll (doc/protocol.md): validate, record the appliance in the
 // registry (trust on first use of its token), select its entries and answer
 // with the stored envelopes spliced in as they were signed.
+#include "lib/proto/identity.hpp"
 #include "lib/proto/poll_messages.hpp"
 #include "lib/util/digest.hpp"
 #include "lib/util/log.hpp"
@@ -124,6 +125,11 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     auto parsed = proto::parse_poll_request(request.body(), settings_.max_body);
     if (!parsed)
         return error_reply(http::status::bad_request, parsed.error().message);
+    // Checked before the registry is touched: the vendor's MTA would deliver
+    // such a UUN to itself or a vendor mailbox (issue 14, "Mail safety").
+    if (auto why = proto::refused_recipient_reason(parsed->notify_recipient, settings_.vendor_domains); !why.empty())
+        return error_reply(http::status::bad_request,
+                           cat("'notify.recipient' ", parsed->notify_recipient, " is refused: ", why));
     auto address = choose_client_address(peer, forwarded_for(request), settings_.proxies);
     if (!address)
         return error_reply(http::status::bad_request, address.error().message);

@@ -15,12 +15,16 @@ namespace uun::publish {
 namespace {
 
 // Why a's UUN cannot be sent, or empty; route gets its next hop.
-std::string skip_reason(const store::appliance_record& a, const std::set<std::string>& unrouted, std::string& route)
+std::string skip_reason(const store::appliance_record& a, const std::set<std::string>& unrouted,
+                        const std::vector<std::string>& vendor_domains, std::string& route)
 {
     if (!proto::is_valid_appliance_id(a.id))
         return "not a valid appliance id";
     if (!proto::is_valid_notify_recipient(a.notify_recipient))
         return cat("notify recipient '", a.notify_recipient.substr(0, 80), "' is not a mail address");
+    // A row registered before uun-server refused such recipients.
+    if (auto why = proto::refused_recipient_reason(a.notify_recipient, vendor_domains); !why.empty())
+        return cat("notify recipient '", a.notify_recipient, "' is refused: ", why);
     auto hop = next_hop(a.address, a.notify_port);
     if (!hop)
         return hop.error().message;
@@ -73,6 +77,7 @@ notify_plan plan_notification(const proto::update_entry& entry, const std::vecto
         if (!in_registry.contains(t.id))
             registry.push_back(t);
     auto map = build_relay_map(registry, store.live, publish.sender_domain);
+    auto domains = settings::vendor_domains(publish);
     std::set<std::string> unrouted(map.unrouted.begin(), map.unrouted.end());
 
     notify_plan plan;
@@ -91,7 +96,7 @@ notify_plan plan_notification(const proto::update_entry& entry, const std::vecto
                     .recipient = a.notify_recipient,
                     .result = "",
                     .fetched_at = fetched.contains(a.id) ? fetched[a.id] : 0};
-        u.skip = skip_reason(a, unrouted, u.route);
+        u.skip = skip_reason(a, unrouted, domains, u.route);
         if (!u.skipped())
             u.claim = {.key_id = "",
                        .seq = entry.seq,

@@ -176,6 +176,10 @@ void read_publish(config::section& root, bool publishing, server_config& c)
         const auto& domain = c.publish.sender_domain;
         if ((mails && domain.empty()) || domain.find_first_not_of(domain_chars) != std::string::npos)
             pub->report("sender_domain", "must be a bare domain");
+        c.publish.vendor_domains = pub->string_list_or("vendor_domains", {});
+        for (const auto& d : c.publish.vendor_domains)
+            if (d.empty() || d.find_first_not_of(domain_chars) != std::string::npos)
+                pub->report("vendor_domains", cat("'", d, "' is not a bare domain"));
         read_publish_trust(*pub, c);
         if (c.publish.key.empty() && c.publish.notify_key.empty())
             pub->report("key", "must be set: the publisher key (a server host that only notifies for "
@@ -243,6 +247,19 @@ void read_log(config::section& root, server_config& c)
 }
 
 }  // namespace
+
+std::vector<std::string> vendor_domains(const publish_config& publish)
+{
+    auto out = publish.vendor_domains;
+    if (auto at = publish.from.rfind('@'); at != std::string::npos && at + 1 < publish.from.size()) {
+        // From: may be "Name <uun@vendor.example>": the domain ends at '>'.
+        auto domain = publish.from.substr(at + 1);
+        out.push_back(domain.substr(0, domain.find('>')));
+    }
+    if (!publish.sender_domain.empty())
+        out.push_back(publish.sender_domain);
+    return out;
+}
 
 result<server_config> load_server_config(const std::string& path, config_purpose purpose)
 {

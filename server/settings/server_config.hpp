@@ -60,7 +60,15 @@ struct publish_config {
     // path"): an argv prefix such as [/usr/bin/ssh, -o, BatchMode=yes,
     // uun@update-1]; empty: this host holds the store itself.
     std::vector<std::string> remote;
+    // The vendor's own mail domains beyond those of `from` and `sender_domain`:
+    // no UUN is ever addressed into them (vendor_domains()).
+    std::vector<std::string> vendor_domains;
 };
+
+// Every domain a notify recipient must not be in: publish.vendor_domains, the
+// domain of publish.from and publish.sender_domain (lib/proto/identity
+// refused_recipient_reason). Used by uun-server's polls and uun-publish's plan.
+std::vector<std::string> vendor_domains(const publish_config& publish);
 
 enum class submit_method { sendmail, smtp };
 

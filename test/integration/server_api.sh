@@ -117,6 +117,14 @@ check_contains "an upper-case id (GW-1 beside gw-1) gets 400" "$out" " 400"
 check_contains "  naming the rule" "$out" "[a-z0-9._-]"
 check_eq "  and no row for it" "$(sql "SELECT count(*) FROM appliances WHERE lower(id) = 'gw-1'")" "1"
 check_eq "  gw-1's row keeps its address" "$(sql "SELECT address FROM appliances WHERE id = 'gw-1'")" "$gw1_address"
+# The recipient attack of issue 14: a notify recipient that the vendor's MTA
+# would deliver to itself (root@localhost) or to its own host.
+for recipient in root@localhost 'root@[127.0.0.1]'; do
+  out=$(api -w ' %{http_code}' -d "$(poll_body gw-local "$(new_token)" 0 | sed "s/uun@gw-local.example.net/$recipient/")" /v1/poll)
+  check_contains "notify recipient $recipient gets 400" "$out" " 400"
+  check_contains "  saying why" "$out" "'notify.recipient' $recipient is refused"
+done
+check_eq "  and no row for it" "$(sql "SELECT count(*) FROM appliances WHERE id = 'gw-local'")" "0"
 head -c 5000 /dev/zero | tr '\0' ' ' >"$work/big"
 out=$(api -w ' %{http_code}' --data-binary @"$work/big" /v1/poll)
 check_contains "a body over limits.max_body gets 413" "$out" " 413"

@@ -125,3 +125,39 @@ TEST_CASE("tokens: base64url of exactly 32 bytes, 43 characters, no padding")
         {"empty", "", false},
     });
 }
+
+TEST_CASE("notify recipients the vendor must not mail: its own host and domains")
+{
+    const std::vector<std::string> vendor = {"vendor.example", "uun.vendor.example"};
+    struct row {
+        const char* label;
+        std::string recipient;
+        std::string want;  // "" or a piece of the reason
+    } rows[] = {
+        {"an appliance's domain", "uun@gw1.example.net", ""},
+        {"a public IPv4 literal", "uun@[192.0.2.7]", ""},
+        {"a public IPv6 literal", "uun@[IPv6:2001:db8::7]", ""},
+        {"a domain that only ends like the vendor's", "uun@notvendor.example", ""},
+        {"localhost", "root@localhost", "single label"},
+        {"a bare host name", "root@mailhub", "single label"},
+        {"under localhost", "root@a.localhost", "under localhost"},
+        {"LOCALHOST in capitals", "root@GW.LocalHost", "under localhost"},
+        {"loopback literal", "root@[127.0.0.1]", "this host's own"},
+        {"loopback literal, elsewhere in 127/8", "root@[127.9.9.9]", "this host's own"},
+        {"unspecified literal", "root@[0.0.0.0]", "this host's own"},
+        {"link-local literal", "root@[169.254.1.1]", "this host's own"},
+        {"IPv6 loopback", "root@[IPv6:::1]", "this host's own"},
+        {"IPv6 link-local", "root@[IPv6:fe80::1]", "this host's own"},
+        {"IPv4-mapped loopback", "root@[IPv6:::ffff:127.0.0.1]", "this host's own"},
+        {"the vendor's domain", "sales@vendor.example", "the vendor's own (vendor.example)"},
+        {"below the vendor's domain, other case", "ops@Mail.Vendor.Example", "the vendor's own (vendor.example)"},
+    };
+    for (const auto& r : rows) {
+        auto got = refused_recipient_reason(r.recipient, vendor);
+        INFO(r.label, ": ", r.recipient, " -> '", got, "'");
+        if (r.want.empty())
+            CHECK(got.empty());
+        else
+            CHECK(got.find(r.want) != std::string::npos);
+    }
+}

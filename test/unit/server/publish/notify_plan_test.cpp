@@ -67,6 +67,10 @@ TEST_CASE("each target is planned a UUN to its recipient through its own route, 
         {"host name, no next hop", appliance("gw-5", "gw5.example"), "", "'gw5.example' is not an IP address"},
         {"port out of range", appliance("gw-6", "192.0.2.16", 0), "", "port 0 is out of range"},
         {"upper case (would take gw-1's route)", appliance("GW-1", "192.0.2.17"), "", "not a valid appliance id"},
+        {"recipient at localhost (a row from before the server refused it)",
+         appliance("gw-7", "192.0.2.18", 25, "root@localhost"), "",
+         "notify recipient 'root@localhost' is refused: the domain 'localhost' is a single label, which the vendor's "
+         "MTA would deliver locally"},
     };
     std::vector<store::appliance_record> targets;
     for (const auto& r : rows)
