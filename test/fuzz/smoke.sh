@@ -27,6 +27,7 @@ crash_note() {
   grep -E 'ERROR: |runtime error|fuzz property broken|SUMMARY' "$1" | head -3 | tr '\n' ' '
 }
 
+mkdir -p "$build/crashes"
 for name in $(uun_fuzz_harnesses "$UUN_SRC"); do
   bin="$build/test/fuzz/${name}_fuzz"
   seeds="$UUN_SRC/test/fuzz/corpus/$name"
@@ -36,13 +37,14 @@ for name in $(uun_fuzz_harnesses "$UUN_SRC"); do
     continue
   fi
   log="$work/$name-replay.log"
-  if uun_fuzz_run "$bin" "$seeds" "$log" -runs=0; then
+  if uun_fuzz_run "$bin" "$seeds" "$log" -runs=0 -artifact_prefix="$build/crashes/$name-replay-"; then
     ok "$name: its $count seeds replay without a crash"
   else
-    not_ok "$name: replaying its seeds crashed: $(crash_note "$log") (log kept: $build/$name-replay.log)"
     cp "$log" "$build/$name-replay.log"
+    not_ok "$name: replaying its seeds crashed: $(crash_note "$log")" \
+      "input: ${fuzz_crash:-(none written)}, log: $build/$name-replay.log"
   fi
-  mkdir -p "$work/$name" "$build/crashes"
+  mkdir -p "$work/$name"
   cp "$seeds"/* "$work/$name"/
   log="$work/$name-fuzz.log"
   if uun_fuzz_run "$bin" "$work/$name" "$log" -max_total_time="$seconds" -artifact_prefix="$build/crashes/$name-"; then
