@@ -30,7 +30,9 @@ result<timestamp_statement> parse_timestamp_payload(std::string_view text)
     if (!parsed)
         return fail(cat("timestamp: ", parsed.error().message));
     const nlohmann::json& j = *parsed;
-    if (!j.is_object() || j.value("type", "") != "uun-timestamp")
+    // find, not value(): value() throws when "type" is there but not a string.
+    auto type = j.is_object() ? j.find("type") : j.end();
+    if (!j.is_object() || type == j.end() || *type != "uun-timestamp")
         return fail("timestamp lacks \"type\": \"uun-timestamp\"");
     auto issued = j.find("issued");
     auto expires = j.find("expires");

@@ -236,3 +236,28 @@ TEST_CASE("timestamp statements: a lifetime that does not fit in 64 bits is refu
     // The same shape within the week still parses: the check is the lifetime, not the sign.
     CHECK(parse_timestamp_payload(R"({"type":"uun-timestamp","issued":-100,"expires":100,"log_head":1,"heads":{}})"));
 }
+
+// A "type" that is not a string made nlohmann's value() throw out of the
+// parser (test/fuzz/timestamp_statement_fuzz, seed type-not-a-string): a
+// server holding the timestamp key could stop every updater it serves.
+TEST_CASE("timestamp statements: a type of the wrong kind is an error, not an exception")
+{
+    struct row {
+        const char* label;
+        const char* type;
+    };
+    const row rows[] = {
+        {"a number", "-9223372036854775808"},
+        {"an object", R"({"uun-timestamp":1})"},
+        {"a list", R"(["uun-timestamp"])"},
+        {"null", "null"},
+    };
+    for (const auto& r : rows) {
+        std::string label = r.label;
+        CAPTURE(label);
+        auto text = cat(R"({"type":)", r.type, R"(,"issued":1,"expires":2,"log_head":1,"heads":{}})");
+        result<timestamp_statement> parsed = fail("not run");
+        CHECK_NOTHROW(parsed = parse_timestamp_payload(text));
+        CHECK_FALSE(parsed);
+    }
+}
