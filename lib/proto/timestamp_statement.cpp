@@ -30,7 +30,9 @@ result<timestamp_statement> parse_timestamp_payload(std::string_view text)
     if (!parsed)
         return fail(cat("timestamp: ", parsed.error().message));
     const nlohmann::json& j = *parsed;
-    if (!j.is_object() || j.value("type", "") != "uun-timestamp")
+    // find, not value(): value() throws when "type" is there but not a string.
+    auto type = j.is_object() ? j.find("type") : j.end();
+    if (!j.is_object() || type == j.end() || *type != "uun-timestamp")
         return fail("timestamp lacks \"type\": \"uun-timestamp\"");
     auto issued = j.find("issued");
     auto expires = j.find("expires");
@@ -43,7 +45,11 @@ result<timestamp_statement> parse_timestamp_payload(std::string_view text)
     s.issued = issued->get<std::int64_t>();
     s.expires = expires->get<std::int64_t>();
     s.log_head = log_head->get<std::uint64_t>();
-    if (s.expires <= s.issued || s.expires - s.issued > max_timestamp_lifetime_seconds)
+    // The difference taken unsigned: exact once expires > issued, where the
+    // signed one overflows for a negative issued and slips under the cap.
+    if (s.expires <= s.issued ||
+        static_cast<std::uint64_t>(s.expires) - static_cast<std::uint64_t>(s.issued) >
+            static_cast<std::uint64_t>(max_timestamp_lifetime_seconds))
         return fail(cat("timestamp lifetime must be 1 s to ", max_timestamp_lifetime_seconds / 86400, " days"));
     if (heads->size() > max_statement_channels)
         return fail("timestamp lists too many channels");

@@ -40,24 +40,29 @@ proto::channel_heads trigger_spool::read_heads(int dfd, std::string_view name)
     ssize_t n = ::read(fd.get(), buf, sizeof buf);
     if (n <= 0)
         return {};
-    std::string_view text(buf, static_cast<std::size_t>(n));
+    auto heads = trigger_heads_line(std::string_view(buf, static_cast<std::size_t>(n)));
+    if (!heads)
+        return {};
+    if (*heads)
+        return std::move(**heads);
+    if (bad_heads_reported_.size() < max_reported_names && bad_heads_reported_.emplace(name).second)
+        log::warning(cat("trigger ", printable(name, 80), ": its heads line is ignored: ", heads->error().message));
+    return {};
+}
+
+std::optional<result<proto::channel_heads>> trigger_heads_line(std::string_view content)
+{
+    std::string_view text = content.substr(0, max_trigger_bytes);
     for (std::size_t at = 0; at < text.size();) {
         auto end = text.find('\n', at);
         std::string_view line = text.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
-        if (line.starts_with("heads=")) {
-            auto heads = proto::parse_channel_heads(line.substr(6));
-            if (heads)
-                return std::move(*heads);
-            if (bad_heads_reported_.size() < max_reported_names && bad_heads_reported_.emplace(name).second)
-                log::warning(cat("trigger ", printable(name, 80), ": its heads line is ignored: ",
-                                 heads.error().message));
-            return {};
-        }
+        if (line.starts_with("heads="))
+            return proto::parse_channel_heads(line.substr(6));
         if (end == std::string_view::npos)
             break;
         at = end + 1;
     }
-    return {};
+    return std::nullopt;
 }
 
 result<std::vector<trigger>> trigger_spool::scan()

@@ -33,6 +33,11 @@ struct trigger {
 
 // Names are read with proto::parse_trigger_name (lib/proto/trigger_name.hpp).
 
+// The first heads= line of a trigger file's content (at most max_trigger_bytes
+// of it): nothing when there is none, else what parse_channel_heads made of
+// it. Pure: the spool reads the file, test/fuzz feeds it bytes.
+std::optional<result<proto::channel_heads>> trigger_heads_line(std::string_view content);
+
 class trigger_spool {
 public:
     explicit trigger_spool(std::string dir);

@@ -24,6 +24,10 @@ UUN_BENCH_SMOKE_PACKAGES=(opendkim nginx-light wrk)
 UUN_BENCH_PACKAGES=("${UUN_BENCH_SMOKE_PACKAGES[@]}" opendkim-tools valgrind linux-perf)
 # test/layout/tree.sh: the tree checks read git ls-files and the markdown.
 UUN_LAYOUT_PACKAGES=(python3 git universal-ctags)
+# scripts/fuzz and the fuzz/smoke suite: libFuzzer with ASan and UBSan. Debian
+# 12's clang 14 and 16 lack the C++20 concepts level libstdc++ 12's
+# <expected> needs (__cpp_concepts 202002L); clang 19 has it.
+UUN_FUZZ_PACKAGES=(clang-19 libclang-rt-19-dev)
 # What builds and checks the Debian packages (packaging/deb, test/package).
 UUN_PACKAGING_PACKAGES=(
   debhelper dpkg-dev fakeroot lintian man-db

@@ -7,6 +7,7 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
 #include <vector>
 
 using namespace uun;
@@ -208,4 +209,55 @@ TEST_CASE("timestamp statements: role, lifetime, heads")
     CHECK_FALSE(verify_timestamp(root, sign_timestamp(beyond, c.timestamp[0]), 1500, 60));
     auto text = timestamp_payload(s);
     CHECK(parse_timestamp_payload(text) == s);
+}
+
+// expires - issued overflowed for a negative issued (UBSan in
+// test/fuzz/timestamp_statement_fuzz, seed lifetime-overflow), so a
+// statement from 1677 to 2262 passed the one-week cap and never expired.
+TEST_CASE("timestamp statements: a lifetime that does not fit in 64 bits is refused")
+{
+    struct row {
+        const char* label;
+        const char* issued;
+        const char* expires;
+    };
+    const row rows[] = {
+        {"the widest span", "-9223372036854775808", "9223372036854775807"},
+        {"from the earliest time to now", "-9223372036854775808", "1763900060"},
+        {"a negative issued, one week and a second", "-604801", "0"},
+    };
+    for (const auto& r : rows) {
+        std::string label = r.label;
+        CAPTURE(label);
+        auto text = cat(R"({"type":"uun-timestamp","issued":)", r.issued, R"(,"expires":)", r.expires,
+                        R"(,"log_head":1,"heads":{}})");
+        CHECK_FALSE(parse_timestamp_payload(text));
+    }
+    // The same shape within the week still parses: the check is the lifetime, not the sign.
+    CHECK(parse_timestamp_payload(R"({"type":"uun-timestamp","issued":-100,"expires":100,"log_head":1,"heads":{}})"));
+}
+
+// A "type" that is not a string made nlohmann's value() throw out of the
+// parser (test/fuzz/timestamp_statement_fuzz, seed type-not-a-string): a
+// server holding the timestamp key could stop every updater it serves.
+TEST_CASE("timestamp statements: a type of the wrong kind is an error, not an exception")
+{
+    struct row {
+        const char* label;
+        const char* type;
+    };
+    const row rows[] = {
+        {"a number", "-9223372036854775808"},
+        {"an object", R"({"uun-timestamp":1})"},
+        {"a list", R"(["uun-timestamp"])"},
+        {"null", "null"},
+    };
+    for (const auto& r : rows) {
+        std::string label = r.label;
+        CAPTURE(label);
+        auto text = cat(R"({"type":)", r.type, R"(,"issued":1,"expires":2,"log_head":1,"heads":{}})");
+        result<timestamp_statement> parsed = fail("not run");
+        CHECK_NOTHROW(parsed = parse_timestamp_payload(text));
+        CHECK_FALSE(parsed);
+    }
 }
