@@ -52,12 +52,13 @@ write_config() {
   [ -n "${admin_port:-}" ] || admin_port=$(free_port "$server_ip")
   {
     echo "listen: [\"$server_ip:$port\"${port6:+, \"[::1]:$port6\"}]"
-    case " $* " in *" admin:"*) ;; *) echo "admin: {listen: [\"$server_ip:$admin_port\"]}" ;; esac
     echo "tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key}"
     echo "store: {sqlite: $work/store.db, payload_dir: $work/payloads}"
     echo "log: {syslog: false, debug: true}"
     local line
     for line in "$@"; do echo "$line"; done
+    # Last, so the lines above keep the numbers the tests' error messages name.
+    case " $* " in *" admin:"*) ;; *) echo "admin: {listen: [\"$server_ip:$admin_port\"]}" ;; esac
   } >"$file"
 }
 
