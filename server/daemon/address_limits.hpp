@@ -28,11 +28,14 @@ struct address_key_hash {
     std::size_t operator()(const address_key& k) const noexcept;
 };
 
+// How many idle addresses the table remembers (server.yaml says so at limits.per_address).
+inline constexpr std::size_t max_tracked_addresses = 65536;
+
 struct address_limit_settings {
-    std::int64_t max_connections = 32;   // 0: no limit
-    std::int64_t max_handshakes = 8;     // 0: no limit
+    std::int64_t max_connections = 32;  // 0: no limit
+    std::int64_t max_handshakes = 8;  // 0: no limit
     std::int64_t new_registrations = 60;  // per hour; 0: none allowed
-    std::size_t max_tracked = 65536;     // addresses remembered; the least recently seen idle one goes first
+    std::size_t max_tracked = max_tracked_addresses;  // idle addresses remembered, least recently seen out first
 };
 
 enum class admission { admitted, too_many_connections, too_many_handshakes };
@@ -40,7 +43,10 @@ enum class admission { admitted, too_many_connections, too_many_handshakes };
 class address_table {
 public:
     using clock_type = std::chrono::steady_clock;
-    explicit address_table(address_limit_settings settings) : settings_(settings) {}
+    explicit address_table(address_limit_settings settings)
+        : settings_(settings)
+    {
+    }
 
     // A new connection from `address` in its TLS handshake: counted, or refused.
     admission admit(const boost::asio::ip::address& address, clock_type::time_point now);

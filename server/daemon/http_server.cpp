@@ -51,7 +51,7 @@ http_server::http_server(const settings::server_config& config, tls_context_ptr 
     : config_(config),
       per_address_(address_limit_settings{config.limits.per_address.max_connections,
                                           config.limits.per_address.max_handshakes,
-                                          config.limits.per_address.new_registrations, 65536}),
+                                          config.limits.per_address.new_registrations, max_tracked_addresses}),
       tls_(std::move(tls)), listener_env_(std::make_unique<listener_env>(
                                 listener_env{tls_, nullptr, config.limits.max_connections, &per_address_, &proxies_})),
       io_(static_cast<int>(worker_count())), signals_(io_, SIGTERM, SIGINT, SIGHUP), sweep_timer_(io_),
@@ -113,12 +113,15 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
 
     std::string addresses;
     std::string admin;
-    for (const auto& l : listeners_)
-        (l->role() == listener_role::admin ? admin : addresses) +=
-            ((l->role() == listener_role::admin ? admin : addresses).empty() ? "" : " ") + l->address();
+    for (const auto& l : listeners_) {
+        auto& list = l->role() == listener_role::admin ? admin : addresses;
+        list += (list.empty() ? "" : " ") + l->address();
+    }
     unsigned workers = worker_count();
-    log::info(cat("uun-server ", UUN_VERSION, " started: listening on ", addresses, "; admin (/metrics, status page) on ", admin.empty() ? std::string("none") : admin, " with ", workers,
-                  workers == 1 ? " worker" : " workers", "; certificate ", describe_certificate(*tls_.current())));
+    log::info(cat("uun-server ", UUN_VERSION, " started: listening on ", addresses,
+                  "; admin (/metrics, status page) on ", admin.empty() ? std::string("none") : admin, " with ",
+                  workers, workers == 1 ? " worker" : " workers", "; certificate ",
+                  describe_certificate(*tls_.current())));
     ready();
 
     std::vector<std::thread> threads;

@@ -60,7 +60,10 @@ class metrics {
 public:
     void count_request(route where, unsigned status);
     void count_overload(overload_reason why);
-    void count_refusal(refusal why) { refusals_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed); }
+    void count_refusal(refusal why)
+    {
+        refusals_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+    }
     void count_handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
     void count_poll(proto::poll_reason reason);
     void count_new_appliance() { appliances_new_.fetch_add(1, std::memory_order_relaxed); }

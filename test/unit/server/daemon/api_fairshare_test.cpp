@@ -28,8 +28,7 @@ TEST_CASE("/metrics and the status page only on the admin listener; the applianc
         {"healthz on both: appliance", listener_role::appliance, http::verb::get, "/healthz", http::status::ok},
         {"healthz on both: admin", listener_role::admin, http::verb::get, "/healthz", http::status::ok},
         {"poll on the admin listener", listener_role::admin, http::verb::post, "/v1/poll", http::status::not_found},
-        {"report on the admin listener", listener_role::admin, http::verb::post, "/v1/report",
-         http::status::not_found},
+        {"report on the admin listener", listener_role::admin, http::verb::post, "/v1/report", http::status::not_found},
     };
     for (const auto& r : rows) {
         auto got = w.request(r.method, r.target, "", "127.0.0.1", {}, r.role);
@@ -45,8 +44,8 @@ TEST_CASE("new registrations past an address's share get 429 with Retry-After; k
     address_table table({.max_connections = 32, .max_handshakes = 8, .new_registrations = 3, .max_tracked = 100});
     world w({}, nullptr, [&](api_settings& s) { s.per_address = &table; });
     std::string known_token = new_token();
-    CHECK(w.request(http::verb::post, "/v1/poll", poll_body("gw-known", known_token).dump(), "192.0.2.5").result() ==
-          http::status::ok);
+    CHECK(w.request(http::verb::post, "/v1/poll", poll_body("gw-known", known_token).dump(), "192.0.2.5").result()
+          == http::status::ok);
     int ok = 0, limited = 0;
     std::string retry_after;
     for (int i = 0; i < 10; ++i) {
@@ -61,10 +60,10 @@ TEST_CASE("new registrations past an address's share get 429 with Retry-After; k
     CHECK(ok == 2);
     CHECK(limited == 8);
     CHECK(retry_after == "1200");  // 3 an hour
-    CHECK(w.request(http::verb::post, "/v1/poll", poll_body("gw-known", known_token).dump(), "192.0.2.5").result() ==
-          http::status::ok);
-    CHECK(w.request(http::verb::post, "/v1/poll", poll_body("gw-other", new_token()).dump(), "192.0.2.6").result() ==
-          http::status::ok);
+    CHECK(w.request(http::verb::post, "/v1/poll", poll_body("gw-known", known_token).dump(), "192.0.2.5").result()
+          == http::status::ok);
+    CHECK(w.request(http::verb::post, "/v1/poll", poll_body("gw-other", new_token()).dump(), "192.0.2.6").result()
+          == http::status::ok);
     CHECK_FALSE(w.db->find_appliance("gw-9").value());
     CHECK(w.counters.snapshot().refusals[static_cast<std::size_t>(refusal::new_registrations)] == 8);
 }
@@ -74,15 +73,15 @@ TEST_CASE("registry.max_appliances: a new id past it gets 503; the registered on
     world w({}, nullptr, [](api_settings& s) { s.max_appliances = 2; });
     std::vector<std::string> tokens{new_token(), new_token()};
     for (int i = 0; i < 2; ++i)
-        CHECK(w.request(http::verb::post, "/v1/poll", poll_body(cat("gw-", i), tokens[i]).dump()).result() ==
-              http::status::ok);
+        CHECK(w.request(http::verb::post, "/v1/poll", poll_body(cat("gw-", i), tokens[i]).dump()).result()
+              == http::status::ok);
     auto full = w.request(http::verb::post, "/v1/poll", poll_body("gw-2", new_token()).dump());
     CHECK(full.result() == http::status::service_unavailable);
     CHECK(body_json(full)["error"].get<std::string>().find("registry is full") != std::string::npos);
     CHECK_FALSE(w.db->find_appliance("gw-2").value());
     for (int i = 0; i < 2; ++i)
-        CHECK(w.request(http::verb::post, "/v1/poll", poll_body(cat("gw-", i), tokens[i]).dump()).result() ==
-              http::status::ok);
+        CHECK(w.request(http::verb::post, "/v1/poll", poll_body(cat("gw-", i), tokens[i]).dump()).result()
+              == http::status::ok);
     // Room again (a row forgotten) shows once the count is taken anew.
     REQUIRE(w.db->forget_appliance("gw-0").value());
     w.time.advance(11);
