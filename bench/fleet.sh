@@ -63,9 +63,10 @@ for n in "${sizes[@]}"; do
   echo "# fleet of $n appliances"
   w=$work/n$n
   mkdir -p "$w/payloads"
-  port=$(free_port "$SERVER_IP")
+  port=$(free_port "$SERVER_IP") admin_port=$(free_port "$SERVER_IP")
   cat >"$w/server.yaml" <<YAML
 listen: ["$SERVER_IP:$port"]
+admin: {listen: ["$SERVER_IP:$admin_port"]}
 tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key}
 store: {sqlite: $w/store.db, payload_dir: $w/payloads}
 log: {syslog: false, debug: false}
@@ -102,7 +103,7 @@ YAML
   in_registry=$(sqlite3 "$w/store.db" "SELECT count(*) FROM appliances WHERE address LIKE '127.16.%'")
   check_eq "the registry holds each appliance's own address ($n)" "$in_registry" "$n"
 
-  requests0=$(curl -s --cacert "$work/tls/ca.pem" "https://$SERVER_IP:$port/metrics" \
+  requests0=$(curl -s --cacert "$work/tls/ca.pem" "https://$SERVER_IP:$admin_port/metrics" \
     | awk '/^uun_http_requests_total/ { s += $2 } END { print s + 0 }')
   sent0=$(grep -c 'status=sent' "$pf/maillog")
   c0=$(cpu_ticks "$server_pid") sim0=$(cpu_ticks "$sim_pid") busy0=$(machine_busy_ticks) pf0=$(postfix_cpu_ticks "$pf")
@@ -132,7 +133,7 @@ YAML
   kill "$sampler" 2>/dev/null
   wait "$sampler" 2>/dev/null
   c1=$(cpu_ticks "$server_pid") sim1=$(cpu_ticks "$sim_pid") busy1=$(machine_busy_ticks) pf1=$(postfix_cpu_ticks "$pf")
-  requests1=$(curl -s --cacert "$work/tls/ca.pem" "https://$SERVER_IP:$port/metrics" \
+  requests1=$(curl -s --cacert "$work/tls/ca.pem" "https://$SERVER_IP:$admin_port/metrics" \
     | awk '/^uun_http_requests_total/ { s += $2 } END { print s + 0 }')
   sent1=$(grep -c 'status=sent' "$pf/maillog")
   peak=$(peak_rss_kb "$server_pid")

@@ -34,6 +34,9 @@ listen: ["$SERVER_IP:$port"]
 tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key}
 store: {sqlite: $work/store.db, payload_dir: $work/payloads, max_payload_size: 1GiB}
 log: {syslog: false, debug: false}
+admin: {listen: []}
+# wrk is one address: the per-address limits (issue 14) would measure themselves.
+limits: {per_address: {max_connections: 1000000, max_handshakes: 1000000}}
 YAML
 bench_spawn "$work/server.log" "$SERVER" -f -c "$work/server.yaml"
 server_pid=$spawned

@@ -29,9 +29,11 @@ listen: ["$SERVER_IP:$port"]
 tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key, session_tickets: false}
 store: {sqlite: $work/store.db, payload_dir: $work/payloads}
 log: {syslog: false, debug: false}
+admin: {listen: []}
 YAML
+# wrk is one address: the per-address limits (issue 14) would measure themselves.
 # BENCH_SERVER_WORKERS=N: uun-server's limits.workers (default: one per core).
-[ -n "${BENCH_SERVER_WORKERS:-}" ] && echo "limits: {workers: $BENCH_SERVER_WORKERS}" >>"$work/server.yaml"
+echo "limits: {${BENCH_SERVER_WORKERS:+workers: $BENCH_SERVER_WORKERS, }per_address: {max_connections: 1000000, max_handshakes: 1000000}}" >>"$work/server.yaml"
 
 # ---- nginx: the same certificate, a static file the size of a poll answer ------
 ng=$work/nginx

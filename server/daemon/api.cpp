@@ -24,6 +24,25 @@ bool is_get_or_head(http::verb v)
     return v == http::verb::get || v == http::verb::head;
 }
 
+// /metrics and the status page tell which versions an entry targets: the
+// operator's listener only. The appliance API is not served there either.
+bool served_on(route where, listener_role role)
+{
+    switch (where) {
+    case route::metrics:
+    case route::status:
+        return role == listener_role::admin;
+    case route::healthz:
+    case route::other:
+        return true;
+    case route::poll:
+    case route::report:
+    case route::payload:
+        break;
+    }
+    return role == listener_role::appliance;
+}
+
 }  // namespace
 
 route route_of(std::string_view target)
@@ -66,12 +85,16 @@ void api::set_trust(std::shared_ptr<trust_service> fresh)
     settings_.trust = std::move(fresh);
 }
 
-http_reply api::handle(const http_request& request, const boost::asio::ip::address& peer) noexcept
+http_reply api::handle(const http_request& request, const boost::asio::ip::address& peer,
+                       listener_role role) noexcept
 {
     route where = route_of(request.target());
     http_reply reply;
     try {
-        reply = dispatch(where, request, peer);
+        if (!served_on(where, role))
+            reply = error_reply(http::status::not_found, "no such path");
+        else
+            reply = dispatch(where, request, peer);
     } catch (const std::exception& e) {
         log::error(cat("internal error answering ", request.method_string(), " ", path_of(request.target()), ": ",
                        e.what()));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "lib/util/clock.hpp"
+#include "server/daemon/address_limits.hpp"
 #include "server/daemon/client_address.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/replies.hpp"
@@ -14,11 +15,13 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -34,7 +37,15 @@ struct api_settings {
     // Set when server.yaml has a trust section: v2 polls get roots, a
     // timestamp and the per-channel entries. Null: every poll is answered v1.
     std::shared_ptr<trust_service> trust;
+    // A poll that would add a registry row past this many rows gets 503.
+    std::int64_t max_appliances = 1000000;
+    // New rows per client address (limits.per_address.new_registrations); null: unlimited.
+    address_table* per_address = nullptr;
 };
+
+// Which listener a request came in on: appliances get the appliance API
+// only; the admin listener serves /metrics and the status page (both /healthz).
+enum class listener_role { appliance, admin };
 
 // Routes by path alone (the query is ignored), for metrics labels too.
 route route_of(std::string_view target);
@@ -46,7 +57,8 @@ public:
 
     // The answer's status is counted in the metrics. The session sets the
     // version, Content-Length, keep-alive and the Server header.
-    http_reply handle(const http_request& request, const boost::asio::ip::address& peer) noexcept;
+    http_reply handle(const http_request& request, const boost::asio::ip::address& peer,
+                      listener_role role = listener_role::appliance) noexcept;
 
     metrics& counters() { return metrics_; }
     // The trust in use; SIGHUP swaps it while workers answer polls, each of
@@ -57,6 +69,10 @@ public:
 
 private:
     http_reply dispatch(route where, const http_request& request, const boost::asio::ip::address& peer);
+    // A poll for an id the registry does not hold yet: its answer when the
+    // registry is full or the address has used its share (poll_handler.cpp).
+    std::optional<http_reply> refuse_registration(const store::appliance_record& appliance);
+    bool registry_full(std::int64_t now);
     http_reply poll(const http_request& request, const boost::asio::ip::address& peer);
     // The v2 poll's exchange and the answer's roots and timestamp (poll_handler.cpp).
     struct trust_parts;
@@ -74,6 +90,11 @@ private:
     metrics& metrics_;
     const clock& clock_;
     mutable std::mutex trust_mutex_;
+    // The registry's row count, from the store at most every few seconds and
+    // counted up by each new row in between (a sweep shows at the next look).
+    std::atomic<std::int64_t> registry_rows_{-1};
+    std::atomic<std::int64_t> rows_counted_at_{0};
+    std::atomic<std::int64_t> full_logged_at_{0};
 };
 
 }  // namespace uun::daemon

@@ -22,7 +22,11 @@ result<std::unique_ptr<http_server>> http_server::prepare(const settings::server
     auto tls = make_tls_context(config.tls);
     if (!tls)
         return std::unexpected(tls.error());
+    auto proxies = trusted_proxies::from_list(config.registry.trusted_proxies);
+    if (!proxies)
+        return std::unexpected(proxies.error());
     auto server = std::make_unique<http_server>(config, *tls);
+    server->proxies_ = std::move(*proxies);
     for (const auto& address : config.listen) {
         auto l = listener::open(server->io_, address, *server->listener_env_);
         if (!l)
@@ -31,12 +35,25 @@ result<std::unique_ptr<http_server>> http_server::prepare(const settings::server
     }
     if (server->listeners_.empty())
         return fail("listen: no address to listen on");
+    // TLS with the same certificate as the appliance listener, loopback or
+    // not: one connection code path with all its limits, and an admin
+    // address moved off loopback is never plain text by mistake.
+    for (const auto& address : config.admin.listen) {
+        auto l = listener::open(server->io_, address, *server->listener_env_, listener_role::admin);
+        if (!l)
+            return fail(cat("admin.", l.error().message));
+        server->listeners_.push_back(std::move(*l));
+    }
     return server;
 }
 
 http_server::http_server(const settings::server_config& config, tls_context_ptr tls)
-    : config_(config), tls_(std::move(tls)),
-      listener_env_(std::make_unique<listener_env>(listener_env{tls_, nullptr, config.limits.max_connections})),
+    : config_(config),
+      per_address_(address_limit_settings{config.limits.per_address.max_connections,
+                                          config.limits.per_address.max_handshakes,
+                                          config.limits.per_address.new_registrations, max_tracked_addresses}),
+      tls_(std::move(tls)), listener_env_(std::make_unique<listener_env>(
+                                listener_env{tls_, nullptr, config.limits.max_connections, &per_address_, &proxies_})),
       io_(static_cast<int>(worker_count())), signals_(io_, SIGTERM, SIGINT, SIGHUP), sweep_timer_(io_),
       deadline_(io_)
 {
@@ -66,16 +83,13 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
 {
     store_ = &entries_and_registry;
     clock_ = &time;
-    auto proxies = trusted_proxies::from_list(config_.registry.trusted_proxies);
-    if (!proxies) {
-        log::error(proxies.error().message);
-        return 1;
-    }
     api_settings settings;
     settings.max_body = config_.limits.max_body;
     settings.poll_interval = config_.poll.interval;
     settings.max_entries = static_cast<std::size_t>(config_.poll.max_entries);
-    settings.proxies = std::move(*proxies);
+    settings.proxies = proxies_;
+    settings.max_appliances = config_.registry.max_appliances;
+    settings.per_address = &per_address_;
     settings.debug = config_.log.debug;
     settings.vendor_domains = settings::vendor_domains(config_.publish);
     settings.trust = std::move(trust);
@@ -83,12 +97,13 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
                                  std::move(settings), metrics_, time);
     session_limits limits;
     limits.request_timeout = config_.limits.request_timeout;
+    limits.handshake_timeout = config_.limits.handshake_timeout;
     limits.idle_timeout = config_.limits.idle_timeout;
     limits.max_body = config_.limits.max_body;
     limits.max_inflight = config_.limits.max_inflight;
     limits.retry_after = static_cast<long>(config_.limits.retry_after.count());
     session_env_ = std::make_unique<session_env>(
-        session_env{*api_, metrics_, limits, connections_, stopping_, [this] { on_drained(); }});
+        session_env{*api_, metrics_, per_address_, limits, connections_, stopping_, [this] { on_drained(); }});
     listener_env_->sessions = session_env_.get();
 
     running_ = true;
@@ -98,11 +113,16 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
     schedule_sweep(std::chrono::seconds(0));
 
     std::string addresses;
-    for (const auto& l : listeners_)
-        addresses += (addresses.empty() ? "" : " ") + l->address();
+    std::string admin;
+    for (const auto& l : listeners_) {
+        auto& list = l->role() == listener_role::admin ? admin : addresses;
+        list += (list.empty() ? "" : " ") + l->address();
+    }
     unsigned workers = worker_count();
-    log::info(cat("uun-server ", UUN_VERSION, " started: listening on ", addresses, " with ", workers,
-                  workers == 1 ? " worker" : " workers", "; certificate ", describe_certificate(*tls_.current())));
+    log::info(cat("uun-server ", UUN_VERSION, " started: listening on ", addresses,
+                  "; admin (/metrics, status page) on ", admin.empty() ? std::string("none") : admin, " with ",
+                  workers, workers == 1 ? " worker" : " workers", "; certificate ",
+                  describe_certificate(*tls_.current())));
     ready();
 
     std::vector<std::thread> threads;

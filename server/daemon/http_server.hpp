@@ -56,6 +56,8 @@ private:
 
     const settings::server_config config_;
     metrics metrics_;
+    address_table per_address_;
+    trusted_proxies proxies_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> running_{false};
     connection_set connections_;

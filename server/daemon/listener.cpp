@@ -41,18 +41,19 @@ result<tcp::endpoint> parse_listen_address(const std::string& text)
     return tcp::endpoint(*address, static_cast<unsigned short>(port));
 }
 
-listener::listener(net::io_context& io, std::string address, listener_env& env)
-    : io_(io), address_(std::move(address)), env_(env), strand_(net::make_strand(io)), acceptor_(strand_),
+listener::listener(net::io_context& io, std::string address, listener_env& env, listener_role role)
+    : io_(io), address_(std::move(address)), env_(env), role_(role), strand_(net::make_strand(io)), acceptor_(strand_),
       retry_(strand_)
 {
 }
 
-result<std::shared_ptr<listener>> listener::open(net::io_context& io, const std::string& address, listener_env& env)
+result<std::shared_ptr<listener>> listener::open(net::io_context& io, const std::string& address, listener_env& env,
+                                                 listener_role role)
 {
     auto endpoint = parse_listen_address(address);
     if (!endpoint)
         return std::unexpected(endpoint.error());
-    auto l = std::make_shared<listener>(io, address, env);
+    auto l = std::make_shared<listener>(io, address, env, role);
     boost::system::error_code ec;
     auto failed = [&](const char* what) { return fail(cat("listen on ", address, ": ", what, ": ", ec.message())); };
     l->acceptor_.open(endpoint->protocol(), ec);
@@ -115,26 +116,55 @@ void listener::on_accept(boost::beast::error_code ec, tcp::socket socket)
         });
         return;
     }
+    boost::system::error_code peer_error;
+    auto peer = unmap_address(socket.remote_endpoint(peer_error).address());
+    if (peer_error)
+        return accept();  // it has gone already
+    // By the TCP peer: X-Forwarded-For is not read yet, and anyone can write it.
+    bool counted = !env_.exempt || !env_.exempt->contains(peer);
+    if (counted) {
+        auto verdict = env_.per_address->admit(peer, address_table::clock_type::now());
+        if (verdict != admission::admitted) {
+            env_.sessions->counters.count_refusal(verdict == admission::too_many_connections
+                                                      ? refusal::per_address_connections
+                                                      : refusal::per_address_handshakes);
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            return accept();
+        }
+    }
+    serve(std::move(socket), peer, counted);
+    accept();
+}
+
+void listener::serve(tcp::socket socket, const net::ip::address& peer, bool counted)
+{
     auto& open = env_.sessions->counters.open_connections();
     std::int64_t now_open = open.fetch_add(1, std::memory_order_acq_rel) + 1;
+    auto give_back = [&] {
+        open.fetch_sub(1, std::memory_order_acq_rel);
+        if (counted)
+            env_.per_address->release(peer, true);
+    };
     if (now_open > overflow_ceiling(env_.max_connections)) {
         // Too many even to be told 503: the kernel closes it.
-        open.fetch_sub(1, std::memory_order_acq_rel);
+        give_back();
         env_.sessions->counters.count_overload(overload_reason::connections);
         boost::system::error_code ignored;
         socket.close(ignored);
-    } else {
-        try {
-            std::make_shared<session>(std::move(socket), env_.tls.current(), *env_.sessions,
-                                      now_open > env_.max_connections)
-                ->start();
-        } catch (const std::exception& e) {
-            // OpenSSL could not make an SSL object (out of memory): drop this one.
-            open.fetch_sub(1, std::memory_order_acq_rel);
-            log::error(cat("cannot set up a connection on ", address_, ": ", e.what()));
-        }
+        return;
     }
-    accept();
+    std::shared_ptr<session> made;
+    try {
+        session_options options{peer, role_, now_open > env_.max_connections, counted};
+        made = std::make_shared<session>(std::move(socket), env_.tls.current(), *env_.sessions, options);
+    } catch (const std::exception& e) {
+        // OpenSSL could not make an SSL object (out of memory): drop this one.
+        give_back();
+        log::error(cat("cannot set up a connection on ", address_, ": ", e.what()));
+        return;
+    }
+    made->start();  // from here its destructor gives the counts back
 }
 
 }  // namespace uun::daemon

@@ -49,6 +49,21 @@ std::string_view to_string(route r)
     return "other";
 }
 
+std::string_view to_string(refusal r)
+{
+    switch (r) {
+    case refusal::per_address_connections:
+        return "per_address_connections";
+    case refusal::per_address_handshakes:
+        return "per_address_handshakes";
+    case refusal::new_registrations:
+        return "new_registrations";
+    case refusal::max_appliances:
+        return "max_appliances";
+    }
+    return "other";
+}
+
 void metrics::count_request(route where, unsigned status)
 {
     requests_[static_cast<std::size_t>(where)][status_index(status)].fetch_add(1, std::memory_order_relaxed);
@@ -75,6 +90,8 @@ metrics_snapshot metrics::snapshot() const
     s.overload_connections = overload_connections_.load(std::memory_order_relaxed);
     s.overload_inflight = overload_inflight_.load(std::memory_order_relaxed);
     s.tls_handshake_failures = handshake_failures_.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < refusal_count; ++i)
+        s.refusals[i] = refusals_[i].load(std::memory_order_relaxed);
     s.polls_periodic = polls_periodic_.load(std::memory_order_relaxed);
     s.polls_urgent = polls_urgent_.load(std::memory_order_relaxed);
     s.appliances_new = appliances_new_.load(std::memory_order_relaxed);
@@ -100,6 +117,11 @@ std::string format_metrics(const metrics_snapshot& s)
     family(out, "uun_http_overload_total", "counter", "Requests answered 503 because of load, by limit.");
     sample(out, "uun_http_overload_total", "{limit=\"max_connections\"}", s.overload_connections);
     sample(out, "uun_http_overload_total", "{limit=\"max_inflight\"}", s.overload_inflight);
+    family(out, "uun_fair_share_refusals_total", "counter",
+           "Connections closed or polls refused by a per-address limit or the registry cap, by limit.");
+    for (std::size_t i = 0; i < refusal_count; ++i)
+        sample(out, "uun_fair_share_refusals_total", cat("{limit=\"", to_string(static_cast<refusal>(i)), "\"}"),
+               s.refusals[i]);
     family(out, "uun_tls_handshake_failures_total", "counter", "TLS handshakes that failed or timed out.");
     sample(out, "uun_tls_handshake_failures_total", "", s.tls_handshake_failures);
     family(out, "uun_polls_total", "counter", "Valid polls, by reason.");

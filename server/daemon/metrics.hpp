@@ -19,11 +19,16 @@ inline constexpr std::size_t route_count = 7;
 
 enum class overload_reason { connections, inflight };
 
+// Fair-share refusals (issue 14): one address over its share, or the registry full.
+enum class refusal { per_address_connections, per_address_handshakes, new_registrations, max_appliances };
+inline constexpr std::size_t refusal_count = 4;
+std::string_view to_string(refusal r);
+
 std::string_view to_string(route r);
 
 // Statuses the server answers with; anything else is counted as "other".
-inline constexpr std::array<unsigned, 13> counted_statuses = {200, 206, 400, 403, 404, 405,
-                                                              408, 413, 416, 431, 500, 503, 0};
+inline constexpr std::array<unsigned, 14> counted_statuses = {200, 206, 400, 403, 404, 405, 408,
+                                                              413, 416, 429, 431, 500, 503, 0};
 
 struct request_count {
     route where = route::other;
@@ -36,6 +41,7 @@ struct metrics_snapshot {
     std::uint64_t overload_connections = 0;
     std::uint64_t overload_inflight = 0;
     std::uint64_t tls_handshake_failures = 0;
+    std::array<std::uint64_t, refusal_count> refusals{};
     std::uint64_t polls_periodic = 0;
     std::uint64_t polls_urgent = 0;
     std::uint64_t appliances_new = 0;
@@ -54,6 +60,10 @@ class metrics {
 public:
     void count_request(route where, unsigned status);
     void count_overload(overload_reason why);
+    void count_refusal(refusal why)
+    {
+        refusals_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+    }
     void count_handshake_failure() { handshake_failures_.fetch_add(1, std::memory_order_relaxed); }
     void count_poll(proto::poll_reason reason);
     void count_new_appliance() { appliances_new_.fetch_add(1, std::memory_order_relaxed); }
@@ -75,6 +85,7 @@ private:
     counter overload_connections_{0};
     counter overload_inflight_{0};
     counter handshake_failures_{0};
+    std::array<counter, refusal_count> refusals_{};
     counter polls_periodic_{0};
     counter polls_urgent_{0};
     counter appliances_new_{0};

@@ -1,6 +1,7 @@
 // POST /v1/poll (doc/protocol.md): validate, record the appliance in the
 // registry (trust on first use of its token), select its entries and answer
-// with the stored envelopes spliced in as they were signed.
+// with the stored envelopes spliced in as they were signed. A new id is
+// admitted only within registry.max_appliances and its address's share.
 #include "lib/proto/identity.hpp"
 #include "lib/proto/poll_messages.hpp"
 #include "lib/util/digest.hpp"
@@ -92,7 +93,65 @@ std::string poll_answer(const store::entry_batch& batch, std::uint64_t head_seq,
     return out;
 }
 
+// How often the registry's rows are counted anew, and how often "the
+// registry is full" is logged while it stays full.
+constexpr std::int64_t recount_seconds = 10;
+constexpr std::int64_t full_log_seconds = 60;
+
 }  // namespace
+
+bool api::registry_full(std::int64_t now)
+{
+    std::int64_t rows = registry_rows_.load(std::memory_order_acquire);
+    if (rows < 0 || now - rows_counted_at_.load(std::memory_order_acquire) >= recount_seconds) {
+        if (auto counts = store_.counts()) {
+            rows = static_cast<std::int64_t>(counts->appliances);
+            registry_rows_.store(rows, std::memory_order_release);
+            rows_counted_at_.store(now, std::memory_order_release);
+        } else {
+            log::warning(cat("cannot count the registry's rows: ", counts.error().message));
+        }
+    }
+    return rows >= settings_.max_appliances;
+}
+
+std::optional<http_reply> api::refuse_registration(const store::appliance_record& appliance)
+{
+    auto existing = store_.find_appliance(appliance.id);
+    if (!existing)
+        return store_failure("poll: registry lookup", existing.error());
+    if (*existing)
+        return std::nullopt;  // known ids always poll, whatever the limits
+    std::int64_t now = clock_.now();
+    if (registry_full(now)) {
+        metrics_.count_refusal(refusal::max_appliances);
+        std::int64_t logged = full_logged_at_.load(std::memory_order_relaxed);
+        if (now - logged >= full_log_seconds && full_logged_at_.compare_exchange_strong(logged, now))
+            log::error(cat("the registry holds registry.max_appliances (", settings_.max_appliances,
+                           ") appliances: new appliance ", appliance.id, " from ", appliance.address,
+                           " refused (503); raise the limit or let the sweep remove stale rows"));
+        auto r = error_reply(http::status::service_unavailable,
+                             "the registry is full: no new appliances are accepted now");
+        r.set(http::field::retry_after, std::to_string(settings_.poll_interval.count()));
+        return r;
+    }
+    if (!settings_.per_address)
+        return std::nullopt;
+    auto address = parse_ip_address(appliance.address);
+    if (!address)
+        return std::nullopt;  // choose_client_address made it: cannot happen
+    std::int64_t wait = settings_.per_address->take_registration(*address, address_table::clock_type::now());
+    if (wait == 0)
+        return std::nullopt;
+    metrics_.count_refusal(refusal::new_registrations);
+    if (settings_.debug)
+        log::debug(cat("new appliance ", appliance.id, " from ", appliance.address,
+                       " refused: the address has used its limits.per_address.new_registrations"));
+    auto r = error_reply(http::status::too_many_requests,
+                         cat("too many new appliances from ", appliance.address, "; try again in ", wait, " s"));
+    r.set(http::field::retry_after, std::to_string(wait));
+    return r;
+}
 
 struct api::trust_parts {
     std::shared_ptr<trust_service> trust;  // holds what `roots` points into, across a SIGHUP reload
@@ -136,6 +195,8 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     proto::poll_reason reason = parsed->reason;
     std::string token_hash = sha256_hex(parsed->token);
     store::appliance_record appliance = record_of(*parsed, std::move(*address));
+    if (auto refused = refuse_registration(appliance))
+        return std::move(*refused);
     std::int64_t now = clock_.now();
 
     trust_parts trust;
@@ -153,6 +214,7 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
                          " carries a token that does not match its registry row; the row is kept"));
     } else if (!old) {
         metrics_.count_new_appliance();
+        registry_rows_.fetch_add(1, std::memory_order_acq_rel);
         log::info(cat("new appliance ", appliance.id, " at ", appliance.address, ", notify ",
                       appliance.notify_recipient, " port ", appliance.notify_port, ", ", appliance.product, " ",
                       appliance.version));

@@ -1,7 +1,7 @@
 // The connection state machine (see header). All of a session's handlers run
-// on its own strand. Deadlines come from beast::tcp_stream: the handshake and
-// each request have request_timeout, a keep-alive wait idle_timeout, and a
-// write must make progress within request_timeout.
+// on its own strand. Deadlines come from beast::tcp_stream: the handshake has
+// handshake_timeout, each request request_timeout, a keep-alive wait
+// idle_timeout, and a write must make progress within request_timeout.
 // Under -fsanitize, g++ 12 sees boost::optional in Beast's parser as "maybe
 // uninitialized" (a known false positive inside Boost 1.74's headers).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -65,11 +65,11 @@ std::vector<std::shared_ptr<session>> connection_set::live() const
     return out;
 }
 
-session::session(net::ip::tcp::socket&& socket, tls_context_ptr tls, session_env& env, bool over_limit)
-    : tls_(std::move(tls)), stream_(std::move(socket), *tls_), env_(env), over_limit_(over_limit)
+session::session(net::ip::tcp::socket&& socket, tls_context_ptr tls, session_env& env, session_options options)
+    : tls_(std::move(tls)), stream_(std::move(socket), *tls_), env_(env), over_limit_(options.over_limit),
+      peer_(options.peer), role_(options.role), counted_(options.counted)
 {
     beast::error_code ec;
-    peer_ = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec).address();
     // Answers go out whole; waiting for more to send only adds latency.
     beast::get_lowest_layer(stream_).socket().set_option(net::ip::tcp::no_delay(true), ec);
 }
@@ -77,6 +77,8 @@ session::session(net::ip::tcp::socket&& socket, tls_context_ptr tls, session_env
 session::~session()
 {
     env_.connections.remove(this);
+    if (counted_)
+        env_.per_address.release(peer_, in_handshake_);
     if (inflight_)
         env_.counters.inflight_requests().fetch_sub(1, std::memory_order_relaxed);
     if (env_.counters.open_connections().fetch_sub(1, std::memory_order_acq_rel) == 1 &&
@@ -89,8 +91,10 @@ void session::start()
     env_.connections.add(shared_from_this());
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
         auto& tcp = beast::get_lowest_layer(self->stream_);
-        tcp.expires_after(self->over_limit_ ? std::min(overload_timeout, self->env_.limits.request_timeout)
-                                            : self->env_.limits.request_timeout);
+        // Short, and apart from request_timeout: a connection that sends no TLS
+        // bytes holds a handshake slot of its address until then.
+        tcp.expires_after(self->over_limit_ ? std::min(overload_timeout, self->env_.limits.handshake_timeout)
+                                            : self->env_.limits.handshake_timeout);
         self->stream_.async_handshake(net::ssl::stream_base::server,
                                       [self](beast::error_code ec) { self->on_handshake(ec); });
     });
@@ -107,6 +111,9 @@ void session::stop()
 
 void session::on_handshake(beast::error_code ec)
 {
+    if (counted_)
+        env_.per_address.handshake_done(peer_);
+    in_handshake_ = false;
     if (ec) {
         env_.counters.count_handshake_failure();
         if (env_.handler.debug())
@@ -180,7 +187,7 @@ void session::on_read(beast::error_code ec, std::size_t)
         return answer(overload_reply(env_.limits.retry_after), after_answer::close);
     }
     inflight_ = true;
-    answer(env_.handler.handle(request_, peer_), after_answer::keep_alive);
+    answer(env_.handler.handle(request_, peer_, role_), after_answer::keep_alive);
 }
 
 void session::answer_read_error(beast::error_code ec)

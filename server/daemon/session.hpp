@@ -5,6 +5,7 @@
 // throws out of a handler.
 #pragma once
 
+#include "server/daemon/address_limits.hpp"
 #include "server/daemon/api.hpp"
 #include "server/daemon/tls_context.hpp"
 
@@ -37,7 +38,8 @@ inline constexpr std::chrono::seconds close_timeout{2};
 inline constexpr std::size_t max_drain_bytes = 1 << 20;
 
 struct session_limits {
-    std::chrono::seconds request_timeout{30};  // TLS handshake; one request read; no write progress
+    std::chrono::seconds request_timeout{30};  // one request read; no write progress
+    std::chrono::seconds handshake_timeout{5};  // the TLS handshake
     std::chrono::seconds idle_timeout{60};     // keep-alive wait for the next request
     std::size_t max_body = 16 * 1024;
     std::int64_t max_inflight = 512;
@@ -61,16 +63,23 @@ private:
 struct session_env {
     api& handler;
     metrics& counters;  // open_connections() counts this session from its accept to its destruction
+    address_table& per_address;  // counts a session made with `counted` until its destruction
     session_limits limits;
     connection_set& connections;
     std::atomic<bool>& stopping;
     std::function<void()> on_drained;  // the last connection closed while stopping
 };
 
+struct session_options {
+    boost::asio::ip::address peer;  // the TCP peer
+    listener_role role = listener_role::appliance;
+    bool over_limit = false;  // the server already holds max_connections; this one only gets a 503
+    bool counted = false;     // the listener counted it in env.per_address (not a trusted proxy)
+};
+
 class session : public std::enable_shared_from_this<session> {
 public:
-    // over_limit: the server already holds max_connections; this one only gets a 503.
-    session(boost::asio::ip::tcp::socket&& socket, tls_context_ptr tls, session_env& env, bool over_limit);
+    session(boost::asio::ip::tcp::socket&& socket, tls_context_ptr tls, session_env& env, session_options options);
     ~session();
     session(const session&) = delete;
     session& operator=(const session&) = delete;
@@ -106,6 +115,9 @@ private:
     session_env& env_;
     bool over_limit_;
     boost::asio::ip::address peer_;
+    listener_role role_;
+    bool counted_;
+    bool in_handshake_ = true;
     state state_ = state::handshake;
     boost::beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::string_body>> parser_;

@@ -91,6 +91,7 @@ void read_registry(config::section& root, server_config& c)
     for (const auto& p : c.registry.trusted_proxies)
         if (!is_ip_address(p))
             reg.report("trusted_proxies", cat("'", p, "' is not an IP address"));
+    c.registry.max_appliances = reg.integer_or("max_appliances", c.registry.max_appliances, 1, 1000000000);
     if (c.registry.expire_after.count() < 60)
         reg.report("expire_after", "must be at least 1m");
     if (c.registry.sweep_interval.count() < 1)
@@ -120,6 +121,26 @@ void read_limits(config::section& root, server_config& c)
         lim.report("max_body", "must be from 1KiB to 16MiB");
     if (c.limits.request_timeout.count() < 1)
         lim.report("request_timeout", "must be at least 1s");
+    c.limits.handshake_timeout = lim.duration_or("handshake_timeout", c.limits.handshake_timeout);
+    if (c.limits.handshake_timeout.count() < 1 || c.limits.handshake_timeout.count() > 60)
+        lim.report("handshake_timeout", "must be from 1s to 60s");
+    auto per = lim.child_or_defaults("per_address");
+    auto& p = c.limits.per_address;
+    p.max_connections = per.integer_or("max_connections", p.max_connections, 1, 1000000);
+    p.max_handshakes = per.integer_or("max_handshakes", p.max_handshakes, 1, 1000000);
+    p.new_registrations = per.integer_or("new_registrations", p.new_registrations, 1, 1000000);
+}
+
+void read_admin(config::section& root, server_config& c)
+{
+    auto admin = root.child_or_defaults("admin");
+    c.admin.listen = admin.string_list_or("listen", c.admin.listen);
+    for (const auto& l : c.admin.listen)
+        if (!is_listen_address(l))
+            admin.report("listen", cat("'", l, "' is not address:port (IPv6 as [addr]:port)"));
+    for (const auto& l : c.admin.listen)
+        if (std::find(c.listen.begin(), c.listen.end(), l) != c.listen.end())
+            admin.report("listen", cat("'", l, "' is also in listen: the admin listener needs an address of its own"));
 }
 
 // The publisher's own record and keys (doc/trust.md): read after store.sqlite,
@@ -276,6 +297,7 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     for (const auto& l : c.listen)
         if (!is_listen_address(l))
             root.report("listen", cat("'", l, "' is not address:port (IPv6 as [addr]:port)"));
+    read_admin(root, c);
     read_tls(root, daemon, c);
     read_publish_remote(root, c);
     read_store(root, c);

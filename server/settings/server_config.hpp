@@ -30,11 +30,19 @@ struct registry_config {
     std::chrono::seconds sweep_interval{3600};
     int max_sweep_share = 25;  // percent of the rows one sweep may remove (a clock jump)
     std::vector<std::string> trusted_proxies;
+    std::int64_t max_appliances = 1000000;  // a poll that would add a row past this gets 503
 };
 
 struct poll_config {
     std::chrono::seconds interval{86400};
     std::int64_t max_entries = 64;
+};
+
+// Per TCP peer address (IPv6: per /64); trusted proxies are exempt.
+struct per_address_config {
+    std::int64_t max_connections = 32;
+    std::int64_t max_handshakes = 8;     // TLS handshakes in progress
+    std::int64_t new_registrations = 60;  // new registry rows per hour (token bucket)
 };
 
 struct limits_config {
@@ -43,8 +51,15 @@ struct limits_config {
     std::int64_t max_inflight = 512;  // requests being handled at once
     std::uint64_t max_body = 16 * 1024;
     std::chrono::seconds request_timeout{30};
+    std::chrono::seconds handshake_timeout{5};  // TLS handshake, separate from request_timeout
     std::chrono::seconds idle_timeout{60};
     std::chrono::seconds retry_after{30};
+    per_address_config per_address;
+};
+
+// The operator's listener: /metrics and the status page, nowhere else.
+struct admin_config {
+    std::vector<std::string> listen{"127.0.0.1:8444"};  // empty: no admin listener
 };
 
 struct publish_config {
@@ -102,6 +117,7 @@ struct log_config {
 struct server_config {
     std::string path;  // where it was read from
     std::vector<std::string> listen;
+    admin_config admin;
     tls_config tls;
     store_config store;
     registry_config registry;

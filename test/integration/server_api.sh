@@ -252,7 +252,7 @@ check_eq "the silent and the half-open connections were closed by the server" "$
 out=$(api -v -o /dev/null -o /dev/null "$(server_url)/healthz" "$(server_url)/healthz" 2>&1)
 check_contains "two requests share one connection" "$out" "Re-using existing connection"
 check_eq "healthz" "$(api /healthz)" "ok"
-metrics=$(api /metrics)
+metrics=$(admin_api /metrics)
 check_contains "metrics count polls by route and status" "$metrics" 'uun_http_requests_total{route="poll",status="200"}'
 check_contains "metrics count 413s" "$metrics" 'uun_http_requests_total{route="poll",status="413"} 2'
 check_contains "metrics count urgent polls" "$metrics" 'uun_polls_total{reason="urgent"} 1'
@@ -262,7 +262,7 @@ check "at least the garbage and plain HTTP handshakes failed" \
 check_contains "metrics show the registry size" "$metrics" "uun_registry_appliances 3"
 check_contains "metrics show the log head" "$metrics" "uun_log_head_seq 4"
 check_contains "metrics show open connections" "$metrics" "uun_open_connections "
-page=$(api /)
+page=$(admin_api /)
 check_contains "the status page shows the head seq" "$page" "Log head seq: <b>4</b>"
 check_contains "the status page lists recent entries" "$page" "<td>av-1</td>"
 

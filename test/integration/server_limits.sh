@@ -49,7 +49,7 @@ check_eq "and the busy poll was not recorded" "$(sql "SELECT count(*) FROM appli
 kill "$holder" 2>/dev/null
 wait "$holder" 2>/dev/null
 check "once they close, requests are served again" wait_for 10 healthy
-metrics=$(api /metrics)
+metrics=$(admin_api /metrics)
 check_contains "the 503s are counted" "$metrics" 'uun_http_overload_total{limit="max_connections"} 2'
 check_contains "  by route and status" "$metrics" 'uun_http_requests_total{route="healthz",status="503"} 1'
 
@@ -63,7 +63,7 @@ check_eq "TLS 1.3 is served" "$(api --tlsv1.3 -o /dev/null -w '%{http_code}' /he
 openssl s_client -connect "$server_ip:$port" -CAfile "$work/tls/ca.pem" -tls1_2 -sess_out "$work/session.pem" </dev/null >/dev/null 2>&1
 out=$(openssl s_client -connect "$server_ip:$port" -CAfile "$work/tls/ca.pem" -tls1_2 -sess_in "$work/session.pem" </dev/null 2>&1)
 check_contains "a TLS 1.2 session ticket resumes the session" "$out" "Reused, TLSv1.2"
-metrics=$(api /metrics)
+metrics=$(admin_api /metrics)
 check "the refused handshakes are counted" \
   test "$(echo "$metrics" | sed -n 's/^uun_tls_handshake_failures_total //p')" -ge 2
 

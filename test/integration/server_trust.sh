@@ -88,7 +88,7 @@ check_eq "a v1 poll gets no roots and no timestamp" \
 check_eq "  and its entries by last_seq and target, as before" \
   "$("$SEED" verify --pubkey "$work/publisher.pub" <"$work/v1.json" | cut -d' ' -f1,2 | tr '\n' ' ')" "1 av 2 av 4 sys "
 
-metrics=$(api /metrics)
+metrics=$(admin_api /metrics)
 check_contains "metrics: one statement signed for two polls" "$metrics" "uun_timestamp_statements_signed_total 1"
 check_contains "metrics: the newest root version" "$metrics" "uun_trust_root_version 2"
 
@@ -107,7 +107,7 @@ roots_after() {  # roots_after VERSION: the root versions a v2 poll at VERSION g
 make_root "$work/roots/3.root.json" 3 "r3a r3b r3c" ts2 r2a r2c r3a r3b
 check "SIGHUP with root v3 in roots_dir: the log says v3 is new" hup_until "SIGHUP: trust: serving roots v1 to v3 (new)"
 check_eq "  a poll at root v1 gets v2 and v3" "$(roots_after 1)" "2 3"
-check_contains "  metrics: root version 3" "$(api /metrics)" "uun_trust_root_version 3"
+check_contains "  metrics: root version 3" "$(admin_api /metrics)" "uun_trust_root_version 3"
 mv "$work/roots/3.root.json" "$work/rotated-3.root.json"
 check "SIGHUP with v3 gone: refused, roots never go back" hup_until "goes only to root v2 but v3 is served"
 check_eq "  v3 is still served" "$(roots_after 2)" "3"

@@ -44,10 +44,12 @@ free_port() {
   python3 -c 'import socket,sys; s=socket.socket(socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
 }
 
-# write_config FILE [extra yaml lines...]: listens on $server_ip:$port (and [::1]:$port6 when set).
+# write_config FILE [extra yaml lines...]: listens on $server_ip:$port (and [::1]:$port6 when set),
+# the admin listener (/metrics, status page) on $server_ip:$admin_port unless a line sets admin:.
 write_config() {
   local file=$1
   shift
+  [ -n "${admin_port:-}" ] || admin_port=$(free_port "$server_ip")
   {
     echo "listen: [\"$server_ip:$port\"${port6:+, \"[::1]:$port6\"}]"
     echo "tls: {certificate: $work/tls/uun-server.crt, key: $work/tls/uun-server.key}"
@@ -55,6 +57,8 @@ write_config() {
     echo "log: {syslog: false, debug: true}"
     local line
     for line in "$@"; do echo "$line"; done
+    # Last, so the lines above keep the numbers the tests' error messages name.
+    case " $* " in *" admin:"*) ;; *) echo "admin: {listen: [\"$server_ip:$admin_port\"]}" ;; esac
   } >"$file"
 }
 
@@ -67,6 +71,7 @@ seed() {
 }
 
 server_url() { echo "https://$server_ip:$port"; }
+admin_url() { echo "https://$server_ip:$admin_port"; }
 
 # api [curl options...] PATH-OR-URL: curl against the server from $client_ip, verifying the test CA.
 client_ip=${client_ip:-127.0.1.100}
@@ -77,6 +82,13 @@ api() {
     *) args[$last]="$(server_url)${args[$last]}" ;;
   esac
   curl -sS --max-time 20 --cacert "$work/tls/ca.pem" --interface "$client_ip" "${args[@]}"
+}
+
+# admin_api [curl options...] PATH: api against the admin listener (/metrics, the status page).
+admin_api() {
+  local args=("$@") last=$(($# - 1))
+  args[$last]="$(admin_url)${args[$last]}"
+  api "${args[@]}"
 }
 
 healthy() { [ "$(api -o /dev/null -w '%{http_code}' /healthz 2>/dev/null)" = 200 ]; }

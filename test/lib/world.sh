@@ -119,6 +119,7 @@ world_vendor_config() {
   mta=$(world_vendor_mta)
   conf_derive "$UUN_CONF_SERVER" "$dest" \
     "listen=[\"$WORLD_VENDOR_IP:$WORLD_SERVER_PORT\"]" \
+    "admin.listen=[\"$WORLD_VENDOR_IP:$((WORLD_SERVER_PORT + 1))\"]" \
     "tls.certificate=$v/tls/uun-server.crt" "tls.key=$v/tls/uun-server.key" \
     "store.sqlite=$v/store.db" "store.payload_dir=$v/payloads" \
     "publish.key=$v/publisher.key" \

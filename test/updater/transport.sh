@@ -65,6 +65,7 @@ listen: ["127.0.4.5:$other_port"]
 tls: {certificate: $work/tls/elsewhere.test.crt, key: $work/tls/elsewhere.test.key}
 store: {sqlite: $work/other.db, payload_dir: $work/other-payloads}
 log: {syslog: false}
+admin: {listen: []}
 EOF
 "$SERVER" -f -c "$work/other.yaml" >"$work/other-server.log" 2>&1 &
 helper_pids+=($!)

@@ -160,7 +160,7 @@ report_of() {
 
 # metric SAMPLE: the value of one sample of the server's /metrics, e.g. 'uun_polls_total{reason="urgent"}'.
 metric() {
-  api /metrics | awk -v want="$1" '$1 == want { print $2 }'
+  admin_api /metrics | awk -v want="$1" '$1 == want { print $2 }'
 }
 
 sha_of() { sha256sum <"$1" | cut -d' ' -f1; }

@@ -32,7 +32,7 @@ TEST_CASE("bad requests get the status doc/protocol.md gives, with a JSON error"
         {"PUT on report", http::verb::put, "/v1/report", "", http::status::method_not_allowed, "POST"},
         {"POST on a payload", http::verb::post, "/v1/payloads/" + std::string(64, 'a'), "",
          http::status::method_not_allowed, "GET, HEAD"},
-        {"DELETE on metrics", http::verb::delete_, "/metrics", "", http::status::method_not_allowed, "GET, HEAD"},
+        {"DELETE on healthz", http::verb::delete_, "/healthz", "", http::status::method_not_allowed, "GET, HEAD"},
         {"unknown path", http::verb::get, "/v2/poll", "", http::status::not_found, nullptr},
         {"path with a trailing slash", http::verb::post, "/v1/poll/", "", http::status::not_found, nullptr},
         {"unknown payload", http::verb::get, "/v1/payloads/" + std::string(64, 'a'), "", http::status::not_found,
@@ -132,7 +132,7 @@ TEST_CASE("metrics, the status page and healthz")
     w.request(http::verb::post, "/v1/poll", poll_body("gw-1", new_token()).dump());
     w.request(http::verb::get, "/nowhere");
 
-    auto m = w.request(http::verb::get, "/metrics");
+    auto m = w.admin(http::verb::get, "/metrics");
     REQUIRE(m.result() == http::status::ok);
     CHECK(m[http::field::content_type].starts_with("text/plain; version=0.0.4"));
     auto& text = m.body().text;
@@ -142,7 +142,7 @@ TEST_CASE("metrics, the status page and healthz")
     CHECK(text.find("uun_registry_appliances 1\n") != std::string::npos);
     CHECK(text.find("uun_log_head_seq 1\n") != std::string::npos);
 
-    auto page = w.request(http::verb::get, "/");
+    auto page = w.admin(http::verb::get, "/");
     REQUIRE(page.result() == http::status::ok);
     CHECK(page[http::field::content_type] == "text/html; charset=utf-8");
     CHECK(page.body().text.find("Log head seq: <b>1</b>") != std::string::npos);

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -44,7 +45,8 @@ struct world {
     manual_clock time{start_time};
     std::unique_ptr<api> handler;
 
-    explicit world(std::vector<std::string> proxies = {}, std::shared_ptr<trust_service> trust = nullptr)
+    explicit world(std::vector<std::string> proxies = {}, std::shared_ptr<trust_service> trust = nullptr,
+                   const std::function<void(api_settings&)>& adjust = {})
     {
         auto opened = store::open_sqlite_store(dir.file("store.db"));
         REQUIRE(opened);
@@ -56,6 +58,8 @@ struct world {
         settings.max_entries = 2;
         settings.proxies = *trusted_proxies::from_list(proxies);
         settings.trust = std::move(trust);
+        if (adjust)
+            adjust(settings);
         handler
             = std::make_unique<api>(*db, store::payload_dir(dir.file("payloads")), std::move(settings), counters, time);
     }
@@ -105,14 +109,21 @@ struct world {
 
     http_reply request(http::verb method, const std::string& target, const std::string& body = "",
                        const std::string& peer = "127.0.1.9",
-                       std::vector<std::pair<std::string, std::string>> fields = {})
+                       std::vector<std::pair<std::string, std::string>> fields = {},
+                       listener_role role = listener_role::appliance)
     {
         http_request r{method, target, 11};
         for (const auto& [name, value] : fields)
             r.insert(name, value);
         r.body() = body;
         r.prepare_payload();
-        return handler->handle(r, ip::make_address(peer));
+        return handler->handle(r, ip::make_address(peer), role);
+    }
+
+    // A request on the admin listener (admin.listen).
+    http_reply admin(http::verb method, const std::string& target)
+    {
+        return request(method, target, "", "127.0.0.1", {}, listener_role::admin);
     }
 };
 

@@ -21,6 +21,12 @@ TEST_CASE("the shipped conf/server.yaml loads for the daemon and for publish")
     CHECK(daemon->registry.expire_after == std::chrono::hours(24 * 7));
     CHECK(daemon->limits.max_body == 16384);
     CHECK(daemon->tls.session_tickets);
+    CHECK(daemon->admin.listen == std::vector<std::string>{"127.0.0.1:8444"});
+    CHECK(daemon->limits.handshake_timeout == std::chrono::seconds(5));
+    CHECK(daemon->limits.per_address.max_connections == 32);
+    CHECK(daemon->limits.per_address.max_handshakes == 8);
+    CHECK(daemon->limits.per_address.new_registrations == 60);
+    CHECK(daemon->registry.max_appliances == 1000000);
     auto publish = load_server_config(path, config_purpose::publish);
     REQUIRE(publish);
     CHECK(publish->publish.channels == std::vector<std::string>{"av", "sys"});
@@ -103,6 +109,26 @@ TEST_CASE("server.yaml errors name the line and the key")
          "listen: ['127.0.0.1:8443']\ntls: {certificate: /c, key: /k, session_tickets: sometimes}\n"
          "store: {sqlite: /s.db, payload_dir: /p}\n",
          config_purpose::daemon, "test.yaml:2: 'tls.session_tickets'"},
+        {"handshake_timeout of 0s", base + "limits: {handshake_timeout: 0s}\n", config_purpose::daemon,
+         "test.yaml:4: 'limits.handshake_timeout': must be from 1s to 60s"},
+        {"handshake_timeout of 2m", base + "limits: {handshake_timeout: 2m}\n", config_purpose::daemon,
+         "'limits.handshake_timeout': must be from 1s to 60s"},
+        {"handshake_timeout of 60s is fine", base + "limits: {handshake_timeout: 60s}\n", config_purpose::daemon, ""},
+        {"per_address.max_connections 0", base + "limits: {per_address: {max_connections: 0}}\n",
+         config_purpose::daemon, "test.yaml:4: 'limits.per_address.max_connections'"},
+        {"per_address.max_handshakes not a number", base + "limits:\n  per_address:\n    max_handshakes: many\n",
+         config_purpose::daemon, "test.yaml:6: 'limits.per_address.max_handshakes'"},
+        {"per_address.new_registrations 0", base + "limits: {per_address: {new_registrations: 0}}\n",
+         config_purpose::daemon, "'limits.per_address.new_registrations'"},
+        {"typo in per_address", base + "limits: {per_address: {max_conections: 3}}\n", config_purpose::daemon,
+         "unknown key 'max_conections'"},
+        {"max_appliances 0", base + "registry: {max_appliances: 0}\n", config_purpose::daemon,
+         "test.yaml:4: 'registry.max_appliances'"},
+        {"admin address not address:port", base + "admin: {listen: ['localhost:8444']}\n", config_purpose::daemon,
+         "test.yaml:4: 'admin.listen': 'localhost:8444' is not address:port"},
+        {"admin on the appliance address", base + "admin: {listen: ['127.0.0.1:8443']}\n", config_purpose::daemon,
+         "'admin.listen': '127.0.0.1:8443' is also in listen"},
+        {"no admin listener is fine", base + "admin: {listen: []}\n", config_purpose::daemon, ""},
     };
     test::scratch_dir dir;
     for (const auto& r : rows) {
