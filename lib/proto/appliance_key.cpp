@@ -38,6 +38,12 @@ std::string key_fingerprint(std::string_view raw_public_key)
     return "SHA256:" + b64;
 }
 
+std::string key_fingerprint_of_base64(std::string_view base64_key)
+{
+    auto raw = base64_decode(base64_key);
+    return raw ? key_fingerprint(*raw) : std::string("(bad key)");
+}
+
 signed_request_headers sign_request(const private_key& key, std::string_view path, std::string_view body)
 {
     return {base64_encode(key.public_part().raw()), base64_encode(key.sign(request_signing_input(path, body)))};

@@ -27,6 +27,9 @@ std::string request_signing_input(std::string_view path, std::string_view body);
 // OpenSSH shows keys: what `uun-updater --print-identity` prints on the
 // appliance and `uun-publish --appliances` shows on the vendor side.
 std::string key_fingerprint(std::string_view raw_public_key);
+// The same from the base64 form the registry keeps (X-UUN-Key's value);
+// "(bad key)" for anything that is not base64.
+std::string key_fingerprint_of_base64(std::string_view base64_key);
 
 struct signed_request_headers {
     std::string key;        // X-UUN-Key value

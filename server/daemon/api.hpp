@@ -6,6 +6,7 @@
 
 #include "lib/util/clock.hpp"
 #include "server/daemon/address_limits.hpp"
+#include "server/daemon/admission_rules.hpp"
 #include "server/daemon/client_address.hpp"
 #include "server/daemon/metrics.hpp"
 #include "server/daemon/replies.hpp"
@@ -24,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 namespace uun::daemon {
 
@@ -41,6 +43,8 @@ struct api_settings {
     std::int64_t max_appliances = 1000000;
     // New rows per client address (limits.per_address.new_registrations); null: unlimited.
     address_table* per_address = nullptr;
+    // Who may add a registry row without an admin (registry.admission).
+    admission_rules admits;
 };
 
 // Which listener a request came in on: appliances get the appliance API
@@ -74,9 +78,16 @@ private:
     std::optional<http_reply> refuse_registration(const store::appliance_record& appliance);
     bool registry_full(std::int64_t now);
     http_reply poll(const http_request& request, const boost::asio::ip::address& peer);
+    // The poll's key (its signature verified) and whether the admission
+    // policy lets a new appliance in; a reply when the signature is bad.
+    std::variant<store::poll_identity, http_reply> identify(const http_request& request,
+                                                            const proto::poll_request& poll) const;
+    // The answer to a poll the registry did not record (pending, rejected, ...).
+    std::optional<http_reply> unadmitted_reply(store::registration outcome, const store::appliance_record& appliance,
+                                               const store::poll_identity& who);
     // The v2 poll's exchange and the answer's roots and timestamp (poll_handler.cpp).
     struct trust_parts;
-    result<store::poll_exchange> exchange(const store::appliance_record& appliance, const std::string& token_hash,
+    result<store::poll_exchange> exchange(const store::appliance_record& appliance, const store::poll_identity& who,
                                           const proto::poll_request& request, std::int64_t now, trust_parts& parts);
     http_reply report(const http_request& request);
     http_reply payload(const http_request& request, std::string_view name);

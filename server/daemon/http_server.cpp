@@ -25,8 +25,12 @@ result<std::unique_ptr<http_server>> http_server::prepare(const settings::server
     auto proxies = trusted_proxies::from_list(config.registry.trusted_proxies);
     if (!proxies)
         return std::unexpected(proxies.error());
+    auto admits = admission_rules::load(config.registry);
+    if (!admits)
+        return std::unexpected(admits.error());
     auto server = std::make_unique<http_server>(config, *tls);
     server->proxies_ = std::move(*proxies);
+    server->admits_ = std::move(*admits);
     for (const auto& address : config.listen) {
         auto l = listener::open(server->io_, address, *server->listener_env_);
         if (!l)
@@ -90,6 +94,7 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
     settings.proxies = proxies_;
     settings.max_appliances = config_.registry.max_appliances;
     settings.per_address = &per_address_;
+    settings.admits = admits_;
     settings.debug = config_.log.debug;
     settings.vendor_domains = settings::vendor_domains(config_.publish);
     settings.trust = std::move(trust);

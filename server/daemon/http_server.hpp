@@ -58,6 +58,7 @@ private:
     metrics metrics_;
     address_table per_address_;
     trusted_proxies proxies_;
+    admission_rules admits_;
     std::atomic<bool> stopping_{false};
     std::atomic<bool> running_{false};
     connection_set connections_;

@@ -1,5 +1,6 @@
 // POST /v1/poll (doc/protocol.md): validate, record the appliance in the
-// registry (trust on first use of its token), select its entries and answer
+// registry (bound to its key, or for old rows its token; who may add a row
+// is poll_admission.cpp's), select its entries and answer
 // with the stored envelopes spliced in as they were signed. A new id is
 // admitted only within registry.max_appliances and its address's share.
 #include "lib/proto/identity.hpp"
@@ -159,15 +160,15 @@ struct api::trust_parts {
     std::string timestamp;  // empty: a v1 answer
 };
 
-result<store::poll_exchange> api::exchange(const store::appliance_record& appliance, const std::string& token_hash,
+result<store::poll_exchange> api::exchange(const store::appliance_record& appliance, const store::poll_identity& who,
                                            const proto::poll_request& request, std::int64_t now, trust_parts& parts)
 {
     // A v2 updater polling a server without roots gets a v1 answer: no
     // timestamp, which it reports, as it should.
     parts.trust = trust();
     if (request.root_version == 0 || !parts.trust)
-        return store_.exchange_poll(appliance, token_hash, now, settings_.max_entries);
-    auto exchanged = store_.exchange_poll_v2(appliance, token_hash, {request.positions, request.wanted}, now,
+        return store_.exchange_poll(appliance, who, now, settings_.max_entries);
+    auto exchanged = store_.exchange_poll_v2(appliance, who, {request.positions, request.wanted}, now,
                                              settings_.max_entries);
     if (!exchanged)
         return exchanged;
@@ -193,22 +194,29 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     if (!address)
         return error_reply(http::status::bad_request, address.error().message);
     proto::poll_reason reason = parsed->reason;
-    std::string token_hash = sha256_hex(parsed->token);
+    auto identified = identify(request, *parsed);
+    if (auto* refused = std::get_if<http_reply>(&identified))
+        return std::move(*refused);
+    const auto& who = std::get<store::poll_identity>(identified);
     store::appliance_record appliance = record_of(*parsed, std::move(*address));
     if (auto refused = refuse_registration(appliance))
         return std::move(*refused);
     std::int64_t now = clock_.now();
 
     trust_parts trust;
-    auto exchanged = exchange(appliance, token_hash, *parsed, now, trust);
+    auto exchanged = exchange(appliance, who, *parsed, now, trust);
     if (!exchanged)
         return store_failure("poll transaction", exchanged.error());
+    if (auto refused = unadmitted_reply(exchanged->registered, appliance, who))
+        return std::move(*refused);
     bool registered = exchanged->registered == store::registration::recorded;
     const auto& batch = exchanged->batch;
 
     metrics_.count_poll(reason);
     const auto& old = exchanged->before;
-    if (!registered) {
+    if (exchanged->registered == store::registration::pending) {
+        // unadmitted_reply logged it; the entries go out, the registry is untouched.
+    } else if (!registered) {
         metrics_.count_token_mismatch();
         log::warning(cat("poll for appliance ", appliance.id, " from ", appliance.address,
                          " carries a token that does not match its registry row; the row is kept"));

@@ -2,12 +2,14 @@
 // exception; they are caught here and become usage failures (exit 2).
 #include "server/publish/cli_options.hpp"
 
+#include "lib/proto/identity.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -40,6 +42,14 @@ po::options_description visible_options()
         ("list", "show recent entries with their counts")
         ("limit", po::value<std::size_t>()->value_name("N"), "entries --list shows (default 20)")
         ("appliances", "show the registry of appliances")
+        ("pending", "show the appliance keys waiting for admission (registry.admission)")
+        ("accept", po::value<std::string>()->value_name("ID"),
+         "admit appliance ID's pending key: it gets UUNs from now on (a re-key if ID had another)")
+        ("reject", po::value<std::string>()->value_name("ID"), "refuse appliance ID's pending keys for good")
+        ("key", po::value<std::string>()->value_name("SHA256:..."),
+         "with --accept or --reject: the key, as uun-updater --print-identity shows it")
+        ("forget", po::value<std::string>()->value_name("ID"),
+         "remove appliance ID's registry row and admission requests")
         ("print-config", config::print_config_help)
         ("help,h", "show this help")
         ("version", "show the version");
@@ -69,7 +79,8 @@ std::string help_text()
     out << "Usage:\n"
            "  uun-publish [-c PATH] --channel C [--name N] [--urgent] [--target LIST] [--wait[=S]] FILE\n"
            "  uun-publish [-c PATH] --renotify SEQ [--wait[=S]]\n"
-           "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances\n"
+           "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances | --pending\n"
+           "  uun-publish [-c PATH] --accept ID [--key FPR] | --reject ID [--key FPR] | --forget ID\n"
            "  uun-publish [-c PATH] --print-config [KEY]\n"
            "  uun-publish [-c PATH] --serve [REQUEST...]   (the server host's end of publish.remote)\n\n"
            "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
@@ -104,7 +115,8 @@ outcome<po::variables_map> parse_argv(int argc, const char* const argv[])
 
 std::size_t query_commands(const po::variables_map& vm)
 {
-    return vm.count("renotify") + vm.count("status") + vm.count("list") + vm.count("appliances");
+    return vm.count("renotify") + vm.count("status") + vm.count("list") + vm.count("appliances") +
+           vm.count("pending") + vm.count("accept") + vm.count("reject") + vm.count("forget");
 }
 
 // --print-config [KEY]: the positional argument is the KEY, not a FILE.
@@ -122,12 +134,13 @@ outcome<void> check_one_command(const po::variables_map& vm, const std::vector<s
 {
     int commands = (files.empty() ? 0 : 1) + static_cast<int>(query_commands(vm));
     if (commands == 0)
-        return fail_with(exit_code::usage, "nothing to do: give FILE, --renotify, --status, --list or --appliances "
-                                           "(see --help)");
+        return fail_with(exit_code::usage, "nothing to do: give FILE, --renotify, --status, --list, --appliances, "
+                                           "--pending, --accept, --reject or --forget (see --help)");
     if (files.size() > 1)
         return fail_with(exit_code::usage, "give one FILE per publish");
     if (commands > 1)
-        return fail_with(exit_code::usage, "give one of FILE, --renotify, --status, --list, --appliances");
+        return fail_with(exit_code::usage, "give one of FILE, --renotify, --status, --list, --appliances, --pending, "
+                                           "--accept, --reject, --forget");
     return {};
 }
 
@@ -149,6 +162,33 @@ outcome<void> read_publish(const po::variables_map& vm, const std::string& file,
     return {};
 }
 
+// --accept, --reject, --forget ID (and --key): false when none was given.
+outcome<bool> read_admission(const po::variables_map& vm, cli_options& o)
+{
+    const std::pair<const char*, command> admission_commands[] = {
+        {"accept", command::accept}, {"reject", command::reject}, {"forget", command::forget}};
+    for (const auto& [name, what] : admission_commands) {
+        if (!vm.count(name))
+            continue;
+        o.what = what;
+        o.appliance = vm[name].as<std::string>();
+        if (!proto::is_valid_appliance_id(o.appliance))
+            return fail_with(exit_code::usage, cat("--", name, " '", o.appliance.substr(0, 64), "' is not an appliance id (",
+                                                   proto::max_appliance_id_bytes, " of ", proto::appliance_id_chars,
+                                                   ")"));
+        if (vm.count("key")) {
+            o.key_fingerprint = vm["key"].as<std::string>();
+            // publish.remote carries no '/' (no paths travel): '_' stands in, as in base64url.
+            std::replace(o.key_fingerprint.begin(), o.key_fingerprint.end(), '_', '/');
+            if (!o.key_fingerprint.starts_with("SHA256:"))
+                return fail_with(exit_code::usage, "--key takes a fingerprint as uun-updater --print-identity "
+                                                   "shows it: SHA256:...");
+        }
+        return true;
+    }
+    return false;
+}
+
 // No FILE: the one query command given, none of the publishing options.
 outcome<void> read_query(const po::variables_map& vm, cli_options& o)
 {
@@ -163,9 +203,16 @@ outcome<void> read_query(const po::variables_map& vm, cli_options& o)
         o.seq = vm["status"].as<std::uint64_t>();
     } else if (vm.count("list")) {
         o.what = command::list;
+    } else if (vm.count("pending")) {
+        o.what = command::pending;
+    } else if (auto one = read_admission(vm, o); one) {
+        if (!*one)
+            o.what = command::appliances;
     } else {
-        o.what = command::appliances;
+        return std::unexpected(one.error());
     }
+    if (vm.count("key") && o.what != command::accept && o.what != command::reject)
+        return fail_with(exit_code::usage, "--key goes with --accept or --reject only");
     if ((o.what == command::renotify || o.what == command::status) && o.seq == 0)
         return fail_with(exit_code::usage, "SEQ starts at 1");
     return {};

@@ -15,7 +15,7 @@ inline constexpr std::int64_t default_wait_seconds = 600;
 inline constexpr std::int64_t max_wait_seconds = 7 * 86400;
 inline constexpr std::size_t default_list_limit = 20;
 
-enum class command { publish, renotify, status, list, appliances, print_config, help, version };
+enum class command { publish, renotify, status, list, appliances, pending, accept, reject, forget, print_config, help, version };
 
 struct cli_options {
     command what = command::help;
@@ -31,6 +31,9 @@ struct cli_options {
     std::optional<std::int64_t> wait_seconds;  // --wait[=SECONDS]
     std::size_t limit = default_list_limit;    // --list
     std::string print_key;                     // --print-config [KEY]
+    // accept, reject, forget
+    std::string appliance;
+    std::string key_fingerprint;  // --key SHA256:...; empty: the id's only pending key (all, for reject)
 };
 
 outcome<cli_options> parse_cli(int argc, const char* const argv[]);

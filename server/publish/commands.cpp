@@ -30,12 +30,6 @@ namespace uun::publish {
 
 namespace {
 
-void audit(const command_env& env, const std::string& message)
-{
-    if (env.audit)
-        log::info(message);
-}
-
 std::string base_name(const std::string& path)
 {
     auto slash = path.find_last_of('/');
@@ -65,19 +59,6 @@ outcome<void> check_payload_file(const std::string& path, std::uint64_t max_size
     if (::access(path.c_str(), R_OK) != 0)
         return fail_with(exit_code::input, cat(path, ": cannot read: ", std::strerror(errno)));
     return {};
-}
-
-outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool must_exist)
-{
-    const auto& path = env.config.store.sqlite;
-    struct stat st {};
-    if (must_exist && ::stat(path.c_str(), &st) != 0)
-        return fail_with(exit_code::store, cat("store ", path, " does not exist: nothing published and no "
-                                               "appliance registered yet (store.sqlite)"));
-    auto s = store::open_sqlite_store(path);
-    if (!s)
-        return fail_with(exit_code::store, cat("store: ", s.error().message));
-    return std::move(*s);
 }
 
 outcome<std::unique_ptr<mail_transport>> ready_transport(const command_env& env)
@@ -192,6 +173,25 @@ outcome<store::stored_entry> sign_entry(const cli_options& o, const std::string&
 }
 
 }  // namespace
+
+void audit(const command_env& env, const std::string& message)
+{
+    if (env.audit)
+        log::info(message);
+}
+
+outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool must_exist)
+{
+    const auto& path = env.config.store.sqlite;
+    struct stat st {};
+    if (must_exist && ::stat(path.c_str(), &st) != 0)
+        return fail_with(exit_code::store, cat("store ", path, " does not exist: nothing published and no "
+                                               "appliance registered yet (store.sqlite)"));
+    auto s = store::open_sqlite_store(path);
+    if (!s)
+        return fail_with(exit_code::store, cat("store: ", s.error().message));
+    return std::move(*s);
+}
 
 proto::update_entry draft_entry(const cli_options& o, const std::string& name,
                                 std::vector<proto::target_selector> target, const store::payload_info& payload,

@@ -1,5 +1,5 @@
 // The uun-publish commands: publish (and notify), --renotify, --status,
-// --list, --appliances. Each checks what it needs in the order that keeps a
+// --list, --appliances and the admission commands. Each checks what it needs in the order that keeps a
 // failed run from changing anything, prints what an operator needs, and
 // returns the exit code's failure. Callers: run_publish_cli, tests.
 #pragma once
@@ -37,10 +37,20 @@ proto::update_entry draft_entry(const cli_options& options, const std::string& n
 // "published seq ..." on stdout and in the audit log; `how` ends the line.
 void report_published(const store::stored_entry& stored, const command_env& env, std::string_view how);
 
+// A log line when env.audit (uun-publish from a terminal, not the tests).
+void audit(const command_env& env, const std::string& message);
+// The store of store.sqlite; must_exist: a missing file is an error, not a new store.
+outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool must_exist);
+
 outcome<void> run_publish(const cli_options& options, const command_env& env);
 outcome<void> run_renotify(const cli_options& options, const command_env& env);
 outcome<void> run_status(const cli_options& options, const command_env& env);
 outcome<void> run_list(const cli_options& options, const command_env& env);
 outcome<void> run_appliances(const cli_options& options, const command_env& env);
+// Admission (commands_admission.cpp): --pending, --accept, --reject, --forget.
+outcome<void> run_pending(const cli_options& options, const command_env& env);
+outcome<void> run_accept(const cli_options& options, const command_env& env);
+outcome<void> run_reject(const cli_options& options, const command_env& env);
+outcome<void> run_forget(const cli_options& options, const command_env& env);
 
 }  // namespace uun::publish

@@ -61,7 +61,8 @@ outcome<cli_options> serve_options(const std::vector<const char*>& head)
 bool forwarded(command what)
 {
     return what == command::renotify || what == command::status || what == command::list ||
-           what == command::appliances;
+           what == command::appliances || what == command::pending || what == command::accept ||
+           what == command::reject || what == command::forget;
 }
 
 }  // namespace
@@ -124,6 +125,18 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
         break;
     case command::appliances:
         done = run_appliances(*options, env);
+        break;
+    case command::pending:
+        done = run_pending(*options, env);
+        break;
+    case command::accept:
+        done = run_accept(*options, env);
+        break;
+    case command::reject:
+        done = run_reject(*options, env);
+        break;
+    case command::forget:
+        done = run_forget(*options, env);
         break;
     case command::print_config:
     case command::help:

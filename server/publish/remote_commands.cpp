@@ -8,6 +8,7 @@
 #include "server/publish/publish_log.hpp"
 #include "server/publish/remote_store.hpp"
 
+#include <algorithm>
 #include <iostream>
 
 namespace uun::publish {
@@ -50,6 +51,22 @@ std::vector<std::string> forwarded_words(const cli_options& o)
         break;
     case command::appliances:
         words.emplace_back("--appliances");
+        break;
+    case command::pending:
+        words.emplace_back("--pending");
+        break;
+    case command::accept:
+    case command::reject:
+    case command::forget:
+        words.insert(words.end(), {cat("--", o.what == command::accept   ? "accept"
+                                             : o.what == command::reject ? "reject"
+                                                                         : "forget"),
+                                   o.appliance});
+        if (!o.key_fingerprint.empty()) {
+            std::string key = o.key_fingerprint;
+            std::replace(key.begin(), key.end(), '/', '_');  // no paths travel; parse_cli turns it back
+            words.insert(words.end(), {"--key", key});
+        }
         break;
     default:
         break;

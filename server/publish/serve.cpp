@@ -195,8 +195,17 @@ outcome<void> serve_run(const std::vector<std::string>& words, const command_env
         return run_list(*options, env);
     case command::appliances:
         return run_appliances(*options, env);
+    case command::pending:
+        return run_pending(*options, env);
+    case command::accept:
+        return run_accept(*options, env);
+    case command::reject:
+        return run_reject(*options, env);
+    case command::forget:
+        return run_forget(*options, env);
     default:
-        return fail_with(exit_code::usage, "run: only --renotify, --status, --list and --appliances are forwarded");
+        return fail_with(exit_code::usage, "run: only --renotify, --status, --list, --appliances and the admission "
+                                           "commands are forwarded");
     }
 }
 

@@ -1,6 +1,8 @@
 // Table formatting (see header).
 #include "server/publish/tables.hpp"
 
+#include "lib/proto/appliance_key.hpp"
+
 #include <algorithm>
 #include <ctime>
 #include <map>
@@ -8,6 +10,14 @@
 namespace uun::publish {
 
 namespace {
+
+// A registry key as admins compare it; "token" for a row bound before keys.
+std::string key_column(const std::string& base64_key)
+{
+    if (base64_key.empty())
+        return "token";
+    return proto::key_fingerprint_of_base64(base64_key);
+}
 
 std::string or_dash(const std::string& s)
 {
@@ -149,11 +159,24 @@ std::string appliances_report(const std::vector<store::appliance_record>& applia
             channels += (channels.empty() ? "" : ",") + ch;
         rows.push_back({a.id, a.address, cat(a.notify_port), a.notify_recipient, a.product, a.version,
                         or_dash(channels), cat(a.last_seq), iso8601_utc(a.last_seen),
-                        a.last_seen >= live_since ? "live" : "expired"});
+                        key_column(a.key), a.last_seen >= live_since ? "live" : "expired"});
     }
     return format_table({"ID", "ADDRESS", "PORT", "RECIPIENT", "PRODUCT", "VERSION", "CHANNELS", "LAST-SEQ",
-                         "LAST-SEEN", "STATE"},
+                         "LAST-SEEN", "KEY", "STATE"},
                         rows);
+}
+
+std::string admission_report(const std::vector<store::admission_request>& requests)
+{
+    if (requests.empty())
+        return "no appliance waits for admission\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : requests) {
+        const auto& a = r.appliance;
+        rows.push_back({a.id, key_column(a.key), r.state, a.address, a.product, a.version, iso8601_utc(a.first_seen),
+                        iso8601_utc(a.last_seen)});
+    }
+    return format_table({"ID", "KEY", "STATE", "ADDRESS", "PRODUCT", "VERSION", "FIRST-SEEN", "LAST-SEEN"}, rows);
 }
 
 }  // namespace uun::publish

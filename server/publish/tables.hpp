@@ -38,6 +38,8 @@ struct listed_entry {
 };
 std::string list_report(const std::vector<listed_entry>& entries);
 
+// --pending: the keys waiting for admission, and those rejected.
+std::string admission_report(const std::vector<store::admission_request>& requests);
 std::string appliances_report(const std::vector<store::appliance_record>& appliances, std::int64_t live_since);
 
 }  // namespace uun::publish

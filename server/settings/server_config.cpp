@@ -92,6 +92,14 @@ void read_registry(config::section& root, server_config& c)
         if (!is_ip_address(p))
             reg.report("trusted_proxies", cat("'", p, "' is not an IP address"));
     c.registry.max_appliances = reg.integer_or("max_appliances", c.registry.max_appliances, 1, 1000000000);
+    c.registry.admission = reg.string_or("admission", c.registry.admission);
+    if (c.registry.admission != "open" && c.registry.admission != "secret" && c.registry.admission != "accept")
+        reg.report("admission", cat("'", c.registry.admission, "' is not open, secret or accept"));
+    c.registry.enrollment_dir = reg.string_or("enrollment_dir", "");
+    if (!c.registry.enrollment_dir.empty())
+        require_absolute(reg, "enrollment_dir", c.registry.enrollment_dir);
+    if (c.registry.admission == "secret" && c.registry.enrollment_dir.empty())
+        reg.report("admission", "secret needs registry.enrollment_dir (a <product>.secret file per product line)");
     if (c.registry.expire_after.count() < 60)
         reg.report("expire_after", "must be at least 1m");
     if (c.registry.sweep_interval.count() < 1)

@@ -31,6 +31,13 @@ struct registry_config {
     int max_sweep_share = 25;  // percent of the rows one sweep may remove (a clock jump)
     std::vector<std::string> trusted_proxies;
     std::int64_t max_appliances = 1000000;  // a poll that would add a row past this gets 503
+    // Who may add a registry row (doc/protocol.md, "Admission"): open, any
+    // appliance; secret, a signed poll with its product line's enrollment
+    // secret; accept, none until an admin accepts its key. Until admitted an
+    // appliance gets its entries but no UUNs.
+    std::string admission = "open";
+    // <product>.secret files, one per product line (policy secret).
+    std::string enrollment_dir;
 };
 
 struct poll_config {

@@ -8,12 +8,12 @@
 
 namespace uun::store {
 
-result<poll_exchange> sqlite_store::exchange_poll_v2(const appliance_record& a, const std::string& token_hash,
+result<poll_exchange> sqlite_store::exchange_poll_v2(const appliance_record& a, const poll_identity& who,
                                                      const log_request& request, std::int64_t now,
                                                      std::size_t max_entries)
 {
     std::lock_guard lock(mutex_);
-    return exchange_locked(a, token_hash, now, [&](poll_exchange& out) -> result<entry_batch> {
+    return exchange_locked(a, who, now, [&](poll_exchange& out) -> result<entry_batch> {
         auto heads = channel_heads_locked();
         if (!heads)
             return std::unexpected(heads.error());

@@ -1,26 +1,34 @@
 // The registry half of the SQLite store: an appliance's row is written by
-// its polls (only with the token it registered with), read by uun-publish
-// to choose whom to notify, and swept when it goes stale.
+// its polls (only with the key, or for an old row the token, it is bound
+// to), read by uun-publish to choose whom to notify, and swept when it goes
+// stale. Admission requests: sqlite_admission.cpp.
 #include "server/store/sqlite_store.hpp"
 
 namespace uun::store {
 
-result<registration> sqlite_store::record_poll(const appliance_record& a, const std::string& token_hash,
-                                               std::int64_t now)
+result<registration> sqlite_store::record_poll(const appliance_record& a, const poll_identity& who, std::int64_t now)
 {
     std::lock_guard lock(mutex_);
-    return record_poll_locked(a, token_hash, now);
+    auto tx = sqlite_transaction::begin(db_);
+    if (!tx)
+        return std::unexpected(tx.error());
+    auto registered = record_poll_locked(a, who, now);
+    if (!registered)
+        return registered;
+    if (auto r = tx->commit(); !r)
+        return std::unexpected(r.error());
+    return registered;
 }
 
-result<poll_exchange> sqlite_store::exchange_poll(const appliance_record& a, const std::string& token_hash,
+result<poll_exchange> sqlite_store::exchange_poll(const appliance_record& a, const poll_identity& who,
                                                   std::int64_t now, std::size_t max_entries)
 {
     std::lock_guard lock(mutex_);
-    return exchange_locked(a, token_hash, now,
+    return exchange_locked(a, who, now,
                            [&](poll_exchange&) { return entries_for_locked(a, a.last_seq, max_entries); });
 }
 
-result<poll_exchange> sqlite_store::exchange_locked(const appliance_record& a, const std::string& token_hash,
+result<poll_exchange> sqlite_store::exchange_locked(const appliance_record& a, const poll_identity& who,
                                                     std::int64_t now, const entry_selector& select)
 {
     auto tx = sqlite_transaction::begin(db_);
@@ -31,7 +39,7 @@ result<poll_exchange> sqlite_store::exchange_locked(const appliance_record& a, c
     if (!before)
         return std::unexpected(before.error());
     out.before = std::move(*before);
-    auto registered = record_poll_locked(a, token_hash, now);
+    auto registered = record_poll_locked(a, who, now);
     if (!registered)
         return std::unexpected(registered.error());
     out.registered = *registered;
@@ -100,7 +108,14 @@ result<std::size_t> sqlite_store::sweep_registry(std::int64_t seen_before)
     st->bind(1, seen_before);
     if (auto r = st->run(); !r)
         return std::unexpected(r.error());
-    return static_cast<std::size_t>(db_.changes());
+    auto removed = static_cast<std::size_t>(db_.changes());
+    auto requests = db_.prepare("DELETE FROM admission_requests WHERE last_seen < ?1");
+    if (!requests)
+        return std::unexpected(requests.error());
+    requests->bind(1, seen_before);
+    if (auto r = requests->run(); !r)
+        return std::unexpected(r.error());
+    return removed;
 }
 
 result<registry_census> sqlite_store::count_stale(std::int64_t seen_before)
@@ -118,29 +133,48 @@ result<registry_census> sqlite_store::count_stale(std::int64_t seen_before)
 result<bool> sqlite_store::forget_appliance(const std::string& id)
 {
     std::lock_guard lock(mutex_);
+    auto tx = sqlite_transaction::begin(db_);
+    if (!tx)
+        return std::unexpected(tx.error());
     auto st = db_.prepare("DELETE FROM appliances WHERE id = ?1");
     if (!st)
         return std::unexpected(st.error());
     st->bind(1, id);
     if (auto r = st->run(); !r)
         return std::unexpected(r.error());
-    return db_.changes() > 0;
+    bool removed = db_.changes() > 0;
+    auto requests = db_.prepare("DELETE FROM admission_requests WHERE appliance_id = ?1");
+    if (!requests)
+        return std::unexpected(requests.error());
+    requests->bind(1, id);
+    if (auto r = requests->run(); !r)
+        return std::unexpected(r.error());
+    removed = removed || db_.changes() > 0;
+    if (auto r = tx->commit(); !r)
+        return std::unexpected(r.error());
+    return removed;
 }
 
-result<registration> sqlite_store::record_poll_locked(const appliance_record& a, const std::string& token_hash,
-                                                      std::int64_t now)
+result<registration> sqlite_store::upsert_locked(const appliance_record& a, const poll_identity& who,
+                                                 std::int64_t now)
 {
+    // An existing row changes only for its own credential: its key, or, for
+    // a row bound by token alone, that token (a signed poll then binds the
+    // row to its key; issue 14 moves old appliances to keys this way).
     auto st = db_.prepare(
         "INSERT INTO appliances (id, token_hash, address, notify_recipient, notify_port, product, version, "
-        "channels, last_seq, first_seen, last_seen, last_reason) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11) "
+        "channels, last_seq, first_seen, last_seen, last_reason, key) "
+        "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?10,?11,?12) "
         "ON CONFLICT (id) DO UPDATE SET address = excluded.address, notify_recipient = excluded.notify_recipient, "
         "notify_port = excluded.notify_port, product = excluded.product, version = excluded.version, "
         "channels = excluded.channels, last_seq = excluded.last_seq, last_seen = excluded.last_seen, "
-        "last_reason = excluded.last_reason WHERE appliances.token_hash = excluded.token_hash");
+        "last_reason = excluded.last_reason, key = excluded.key "
+        "WHERE (appliances.key = '' AND appliances.token_hash = excluded.token_hash) "
+        "OR (appliances.key <> '' AND appliances.key = excluded.key)");
     if (!st)
         return std::unexpected(st.error());
     st->bind(1, a.id)
-        .bind(2, token_hash)
+        .bind(2, who.token_hash)
         .bind(3, a.address)
         .bind(4, a.notify_recipient)
         .bind(5, std::int64_t{a.notify_port})
@@ -149,7 +183,8 @@ result<registration> sqlite_store::record_poll_locked(const appliance_record& a,
         .bind(8, pack_channels(a.channels))
         .bind(9, static_cast<std::int64_t>(a.last_seq))
         .bind(10, now)
-        .bind(11, a.last_reason);
+        .bind(11, a.last_reason)
+        .bind(12, who.key);
     if (auto r = st->run(); !r)
         return std::unexpected(r.error());
     return db_.changes() == 1 ? registration::recorded : registration::token_mismatch;

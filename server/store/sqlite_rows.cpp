@@ -37,7 +37,7 @@ std::string pack_target(const std::vector<proto::target_selector>& target)
 }
 
 const char* const appliance_columns = "id, address, notify_recipient, notify_port, product, version, channels, "
-                                      "last_seq, first_seen, last_seen, last_reason";
+                                      "last_seq, first_seen, last_seen, last_reason, key";
 
 appliance_record read_appliance(const sqlite_statement& s)
 {
@@ -53,6 +53,7 @@ appliance_record read_appliance(const sqlite_statement& s)
     a.first_seen = s.int64(8);
     a.last_seen = s.int64(9);
     a.last_reason = s.text(10);
+    a.key = s.text(11);
     return a;
 }
 

@@ -69,6 +69,28 @@ const char* const migrations[] = {
     ALTER TABLE entries ADD COLUMN channel_seq INTEGER NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX entries_by_channel_seq ON entries (channel, channel_seq) WHERE channel_seq > 0;
     )sql",
+    // version 3: appliance keys and admission (issue 14). A row made before
+    // keys keeps key '' and its token until its first signed poll.
+    R"sql(
+    ALTER TABLE appliances ADD COLUMN key TEXT NOT NULL DEFAULT '';
+    CREATE TABLE admission_requests (
+        appliance_id TEXT NOT NULL,
+        key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        address TEXT NOT NULL,
+        notify_recipient TEXT NOT NULL,
+        notify_port INTEGER NOT NULL,
+        product TEXT NOT NULL,
+        version TEXT NOT NULL,
+        channels TEXT NOT NULL,
+        last_seq INTEGER NOT NULL,
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        last_reason TEXT NOT NULL,
+        PRIMARY KEY (appliance_id, key));
+    CREATE INDEX admission_requests_by_last_seen ON admission_requests (last_seen);
+    )sql",
 };
 
 constexpr std::int64_t schema_version = std::size(migrations);
@@ -119,7 +141,7 @@ result<store_counts> sqlite_store::counts()
     store_counts c;
     auto st = db_.prepare("SELECT (SELECT COUNT(*) FROM appliances), (SELECT COUNT(*) FROM entries), "
                           "(SELECT COALESCE(MAX(seq), 0) FROM entries), (SELECT COUNT(*) FROM notifications), "
-                          "(SELECT COUNT(*) FROM reports)");
+                          "(SELECT COUNT(*) FROM reports), (SELECT COUNT(*) FROM admission_requests)");
     if (!st)
         return std::unexpected(st.error());
     auto row = st->step();
@@ -130,6 +152,7 @@ result<store_counts> sqlite_store::counts()
     c.head_seq = static_cast<std::uint64_t>(st->int64(2));
     c.notifications = static_cast<std::uint64_t>(st->int64(3));
     c.reports = static_cast<std::uint64_t>(st->int64(4));
+    c.admission_requests = static_cast<std::uint64_t>(st->int64(5));
     return c;
 }
 

@@ -2,7 +2,7 @@
 // a mutex (SQLite serialises writers anyway, and the daemon's queries are
 // short). Its methods live in one file per job: sqlite_schema.cpp (opening,
 // migrations, counts), sqlite_registry.cpp (appliances and polls),
-// sqlite_update_log.cpp (entries and payloads), sqlite_channel_log.cpp (the v2
+// sqlite_admission.cpp (keys and admission requests), sqlite_update_log.cpp (entries and payloads), sqlite_channel_log.cpp (the v2
 // poll's per-channel view), sqlite_notifications.cpp
 // (UUNs sent and reports); sqlite_rows.cpp maps rows to records.
 #pragma once
@@ -14,6 +14,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace uun::store {
@@ -38,11 +39,10 @@ public:
 
     result<void> migrate();
 
-    result<registration> record_poll(const appliance_record& a, const std::string& token_hash,
-                                     std::int64_t now) override;
-    result<poll_exchange> exchange_poll(const appliance_record& a, const std::string& token_hash, std::int64_t now,
+    result<registration> record_poll(const appliance_record& a, const poll_identity& who, std::int64_t now) override;
+    result<poll_exchange> exchange_poll(const appliance_record& a, const poll_identity& who, std::int64_t now,
                                         std::size_t max_entries) override;
-    result<poll_exchange> exchange_poll_v2(const appliance_record& a, const std::string& token_hash,
+    result<poll_exchange> exchange_poll_v2(const appliance_record& a, const poll_identity& who,
                                            const log_request& request, std::int64_t now,
                                            std::size_t max_entries) override;
     result<log_heads> channel_heads() override;
@@ -54,6 +54,9 @@ public:
     result<std::size_t> sweep_registry(std::int64_t seen_before) override;
     result<registry_census> count_stale(std::int64_t seen_before) override;
     result<bool> forget_appliance(const std::string& id) override;
+    result<std::vector<admission_request>> admission_requests() override;
+    result<appliance_record> accept_appliance(const std::string& id, const std::string& fingerprint) override;
+    result<std::size_t> reject_appliance(const std::string& id, const std::string& fingerprint) override;
     result<stored_entry> append_entry(proto::update_entry draft, const entry_signer& sign) override;
     result<stored_entry> append_signed_entry(const proto::update_entry& entry, const std::string& envelope) override;
     result<std::uint64_t> head_seq() override;
@@ -68,13 +71,20 @@ public:
     result<store_counts> counts() override;
 
 private:
-    result<registration> record_poll_locked(const appliance_record& a, const std::string& token_hash, std::int64_t now);
+    result<registration> record_poll_locked(const appliance_record& a, const poll_identity& who, std::int64_t now);
+    // The registry half of a poll: upsert, or the admission request (sqlite_admission.cpp).
+    result<registration> upsert_locked(const appliance_record& a, const poll_identity& who, std::int64_t now);
+    result<registration> request_admission_locked(const appliance_record& a, const poll_identity& who,
+                                                  std::int64_t now);
+    // The id's requests whose key has `fingerprint` (empty: all), in `state`.
+    result<std::vector<std::string>> request_keys_locked(const std::string& id, const std::string& fingerprint,
+                                                         std::string_view state);
     result<std::optional<appliance_record>> find_appliance_locked(const std::string& id);
     result<std::uint64_t> head_seq_locked();
     // One poll's transaction (sqlite_registry.cpp); `select` picks the
     // entries and may fill the rest of the exchange.
     using entry_selector = std::function<result<entry_batch>(poll_exchange&)>;
-    result<poll_exchange> exchange_locked(const appliance_record& a, const std::string& token_hash, std::int64_t now,
+    result<poll_exchange> exchange_locked(const appliance_record& a, const poll_identity& who, std::int64_t now,
                                           const entry_selector& select);
     result<entry_batch> log_entries_locked(const appliance_record& a, const log_request& request, std::size_t limit);
     result<log_heads> channel_heads_locked();

@@ -30,9 +30,38 @@ struct appliance_record {
     std::int64_t first_seen = 0;
     std::int64_t last_seen = 0;
     std::string last_reason;  // periodic | urgent
+    std::string key;          // base64 Ed25519 public key the row is bound to; empty: bound by token only
 };
 
-enum class registration { recorded, token_mismatch };
+// Who a poll says it is (doc/protocol.md, "Appliance identity"). A plain
+// token hash converts to one: an unsigned poll under the open policy.
+struct poll_identity {
+    poll_identity(std::string token) : token_hash(std::move(token)) {}  // NOLINT: implicit on purpose
+    poll_identity(const char* token) : token_hash(token) {}             // NOLINT: implicit on purpose
+    poll_identity(std::string token, std::string signing_key, bool admit)
+        : token_hash(std::move(token)), key(std::move(signing_key)), admit_new(admit)
+    {
+    }
+    std::string token_hash;  // SHA-256 hex of the body's token
+    std::string key;         // base64 public key the request's signature proved; empty: unsigned
+    bool admit_new = true;   // the admission policy lets a new appliance in now (open, or its product's secret)
+};
+
+// What a poll did to the registry:
+//   recorded        the row is this appliance's and was updated (or made);
+//   token_mismatch  an unsigned poll whose token is not the row's;
+//   key_required    an unsigned poll for a row bound to a key, or a new id under a policy that admits by key;
+//   pending         a signed poll the registry does not admit (yet): kept as an admission request;
+//   rejected        a signed poll with a key an admin rejected for this id;
+//   request_limit   a new admission request past max_requests_per_id for this id.
+enum class registration { recorded, token_mismatch, key_required, pending, rejected, request_limit };
+
+// An appliance that polled with a key the registry does not hold for its id.
+struct admission_request {
+    appliance_record appliance;  // as its latest poll described it; key set
+    std::string state;           // pending | rejected
+};
+inline constexpr std::size_t max_requests_per_id = 4;
 
 struct stored_entry {
     proto::update_entry entry;
@@ -83,6 +112,7 @@ struct store_counts {
     std::uint64_t head_seq = 0;
     std::uint64_t notifications = 0;
     std::uint64_t reports = 0;
+    std::uint64_t admission_requests = 0;
 };
 
 // How many registry rows there are, and how many were not seen since a time.
@@ -120,7 +150,10 @@ public:
 
     // Registry. record_poll binds an id to the first token hash it sees; a
     // poll with another token changes nothing and says token_mismatch.
-    virtual result<registration> record_poll(const appliance_record& appliance, const std::string& token_hash,
+    // A signed poll binds the row to its key, and a row bound to a token
+    // only moves to the key of a poll with that token; a key the row is not
+    // bound to becomes an admission request (the admin accepts or rejects).
+    virtual result<registration> record_poll(const appliance_record& appliance, const poll_identity& who,
                                              std::int64_t now) = 0;
     // Everything a poll does, as one transaction: the row as it was, the
     // upsert (as record_poll), the entries after the appliance's last_seq on
@@ -128,13 +161,13 @@ public:
     // the log head, and, when the row is the appliance's, its notified
     // entries among them marked fetched (the first fetch counts). One
     // consistent view, and one lock and one commit per poll instead of five.
-    virtual result<poll_exchange> exchange_poll(const appliance_record& appliance, const std::string& token_hash,
+    virtual result<poll_exchange> exchange_poll(const appliance_record& appliance, const poll_identity& who,
                                                 std::int64_t now, std::size_t max_entries) = 0;
     // The same for a v2 updater: the entries are, on each of its channels,
     // every one after its position whatever the target, plus the `wanted`
     // seqs on any channel; v1 entries (channel_seq 0) never; ascending by
     // seq, at most max_entries. Also fills `heads`.
-    virtual result<poll_exchange> exchange_poll_v2(const appliance_record& appliance, const std::string& token_hash,
+    virtual result<poll_exchange> exchange_poll_v2(const appliance_record& appliance, const poll_identity& who,
                                                    const log_request& request, std::int64_t now,
                                                    std::size_t max_entries) = 0;
     virtual result<log_heads> channel_heads() = 0;
@@ -145,10 +178,20 @@ public:
     // Rows seen at or after seen_since that subscribe to the entry's channel and match its target.
     virtual result<std::vector<appliance_record>> affected_appliances(const proto::update_entry& entry,
                                                                       std::int64_t seen_since) = 0;
-    // Removes rows not seen since seen_before; returns how many.
+    // Removes rows (and admission requests) not seen since seen_before; returns how many rows.
     virtual result<std::size_t> sweep_registry(std::int64_t seen_before) = 0;
     virtual result<registry_census> count_stale(std::int64_t seen_before) = 0;
+    // Removes the row and every admission request of the id.
     virtual result<bool> forget_appliance(const std::string& id) = 0;
+
+    // Admission (doc/protocol.md, "Admission"). Requests by id, then key.
+    virtual result<std::vector<admission_request>> admission_requests() = 0;
+    // Makes the pending request of `id` whose key has `fingerprint` (empty:
+    // its only one) the registry row, replacing a row bound to another key.
+    virtual result<appliance_record> accept_appliance(const std::string& id, const std::string& fingerprint) = 0;
+    // Marks the matching pending requests rejected (empty fingerprint: all of
+    // the id's); their polls then get 403. Returns how many.
+    virtual result<std::size_t> reject_appliance(const std::string& id, const std::string& fingerprint) = 0;
 
     // Update log. append_entry runs as one transaction: it gives `draft` the
     // next seq (never reused, never going back), lets `sign` turn the entry
