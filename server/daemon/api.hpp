@@ -83,8 +83,9 @@ private:
     std::variant<store::poll_identity, http_reply> identify(const http_request& request,
                                                             const proto::poll_request& poll) const;
     // The answer to a poll the registry did not record (pending, rejected, ...).
+    // known: the id had a registry row before this poll.
     std::optional<http_reply> unadmitted_reply(store::registration outcome, const store::appliance_record& appliance,
-                                               const store::poll_identity& who);
+                                               const store::poll_identity& who, bool known);
     // The v2 poll's exchange and the answer's roots and timestamp (poll_handler.cpp).
     struct trust_parts;
     result<store::poll_exchange> exchange(const store::appliance_record& appliance, const store::poll_identity& who,

@@ -75,6 +75,26 @@ void http_server::after_fork_in_child()
     io_.notify_fork(net::execution_context::fork_child);
 }
 
+namespace {
+
+// The start-up line that says who may add a registry row.
+std::string admission_line(const admission_rules& admits)
+{
+    switch (admits.policy()) {
+    case admission_policy::open:
+        return "registry.admission open: any appliance that polls gets a registry row and UUNs (accept or secret "
+               "admit by key)";
+    case admission_policy::secret:
+        return cat("registry.admission secret: a new appliance with its product line's secret (", admits.product_lines(),
+                   admits.product_lines() == 1 ? " line" : " lines", ") is admitted; others wait for uun-publish --accept");
+    case admission_policy::accept:
+        return "registry.admission accept: a new appliance gets its entries but no UUNs until uun-publish --accept";
+    }
+    return {};
+}
+
+}  // namespace
+
 unsigned http_server::worker_count() const
 {
     if (config_.limits.workers > 0)
@@ -128,6 +148,7 @@ int http_server::run(store::store& entries_and_registry, const clock& time, cons
                   "; admin (/metrics, status page) on ", admin.empty() ? std::string("none") : admin, " with ",
                   workers, workers == 1 ? " worker" : " workers", "; certificate ",
                   describe_certificate(*tls_.current())));
+    log::info(admission_line(admits_));
     ready();
 
     std::vector<std::thread> threads;

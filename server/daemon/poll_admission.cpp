@@ -33,7 +33,7 @@ std::variant<store::poll_identity, http_reply> api::identify(const http_request&
 }
 
 std::optional<http_reply> api::unadmitted_reply(store::registration outcome, const store::appliance_record& appliance,
-                                                const store::poll_identity& who)
+                                                const store::poll_identity& who, bool known)
 {
     using store::registration;
     switch (outcome) {
@@ -42,7 +42,7 @@ std::optional<http_reply> api::unadmitted_reply(store::registration outcome, con
         return std::nullopt;
     case registration::key_required:
         return error_reply(http::status::unauthorized,
-                           who.admit_new
+                           known
                                ? cat("appliance ", appliance.id, " is bound to a key: its polls must be signed (",
                                      proto::appliance_header::key, ", ", proto::appliance_header::signature, ")")
                                : cat("registry.admission is ", settings_.admits.policy_name(),

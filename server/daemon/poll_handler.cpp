@@ -207,7 +207,7 @@ http_reply api::poll(const http_request& request, const boost::asio::ip::address
     auto exchanged = exchange(appliance, who, *parsed, now, trust);
     if (!exchanged)
         return store_failure("poll transaction", exchanged.error());
-    if (auto refused = unadmitted_reply(exchanged->registered, appliance, who))
+    if (auto refused = unadmitted_reply(exchanged->registered, appliance, who, exchanged->before.has_value()))
         return std::move(*refused);
     bool registered = exchanged->registered == store::registration::recorded;
     const auto& batch = exchanged->batch;

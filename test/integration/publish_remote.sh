@@ -225,7 +225,7 @@ check_eq "-c in a forwarded command: exit 2" "$?" "2"
 check_contains "it says the config is the server host's" "$forwarded" "-c/--config is not forwarded"
 publishing=$(serve uun-publish --serve run --channel av sig.bin 2>&1)
 check_eq "a publish as a forwarded command: exit 2" "$?" "2"
-check_contains "only the read commands and --renotify are forwarded" "$publishing" "only --renotify, --status, --list and --appliances"
+check_contains "only the read commands and --renotify are forwarded" "$publishing" "only --renotify, --status, --list, --appliances and the admission commands"
 
 echo "$UUN_SUITE: $UUN_PASSED passed, $UUN_FAILED failed"
 [ "$UUN_FAILED" -eq 0 ]
