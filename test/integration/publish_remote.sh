@@ -148,6 +148,26 @@ run_admin "$adm/server.yaml" --list
 check_eq "--list is forwarded: exit 0" "$rc" "0"
 check_contains "it lists seq 1 from the server host's store" "$out" "av-1"
 
+# ---- admission over publish.remote: --pending and --accept with a key that has a '/' ----------
+for i in $(seq 1 40); do
+  openssl genpkey -algorithm ed25519 -out "$work/gw-9.pem" 2>/dev/null
+  key_b64=$(openssl pkey -in "$work/gw-9.pem" -pubout -outform DER | tail -c 32 | base64 -w0)
+  fpr="SHA256:$(printf '%s' "$key_b64" | base64 -d | openssl dgst -sha256 -binary | base64 -w0 | tr -d =)"
+  case $fpr in */*) break ;; esac
+done
+sqlite3 "$srv/store.db" "INSERT INTO admission_requests VALUES ('gw-9', '$key_b64', 'pending', 'h', '127.0.11.29',
+  'uun@gw-9.test', 25, 'mg-5000', '3.2.1', ' av ', 0, strftime('%s','now'), strftime('%s','now'), 'periodic')"
+run_admin "$adm/server.yaml" --pending
+check_eq "--pending is forwarded: exit 0" "$rc" "0"
+check_contains "it lists gw-9's key from the server host's store" "$out" "gw-9  $fpr  pending"
+run_admin "$adm/server.yaml" --accept gw-9 --key "$fpr"
+check_eq "--accept gw-9 --key $fpr is forwarded: exit 0" "$rc" "0"
+check_contains "the server host accepted it" "$out" "appliance gw-9 accepted with key $fpr"
+check_eq "the server host's row is bound to the key" \
+  "$(sqlite3 "$srv/store.db" "SELECT key FROM appliances WHERE id = 'gw-9'")" "$key_b64"
+run_admin "$adm/server.yaml" --forget gw-9
+check_eq "--forget gw-9 is forwarded: exit 0" "$rc" "0"
+
 # ---- an urgent publish: the server host signs and sends the UUNs ---------------------------
 "$TOOL" register --config "$srv/server.yaml" --id gw-1 --address 127.0.11.21 --recipient uun@gw-1.test --channels av,sys
 run_admin "$adm/server.yaml" --channel av --urgent "$adm/sig-2.bin"
