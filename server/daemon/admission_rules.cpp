@@ -5,9 +5,10 @@
 #include "lib/util/file_util.hpp"
 
 #include <openssl/crypto.h>
-#include <sys/stat.h>
 
 #include <filesystem>
+
+#include <sys/stat.h>
 
 namespace uun::daemon {
 

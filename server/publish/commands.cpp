@@ -347,4 +347,29 @@ outcome<void> run_appliances(const cli_options&, const command_env& env)
     return {};
 }
 
+outcome<void> run_query_command(const cli_options& o, const command_env& env)
+{
+    switch (o.what) {
+    case command::renotify:
+        return run_renotify(o, env);
+    case command::status:
+        return run_status(o, env);
+    case command::list:
+        return run_list(o, env);
+    case command::appliances:
+        return run_appliances(o, env);
+    case command::pending:
+        return run_pending(o, env);
+    case command::accept:
+        return run_accept(o, env);
+    case command::reject:
+        return run_reject(o, env);
+    case command::forget:
+        return run_forget(o, env);
+    default:
+        return fail_with(exit_code::usage, "run: only --renotify, --status, --list, --appliances and the admission "
+                                           "commands are forwarded");
+    }
+}
+
 }  // namespace uun::publish

@@ -52,5 +52,8 @@ outcome<void> run_pending(const cli_options& options, const command_env& env);
 outcome<void> run_accept(const cli_options& options, const command_env& env);
 outcome<void> run_reject(const cli_options& options, const command_env& env);
 outcome<void> run_forget(const cli_options& options, const command_env& env);
+// Every command but publish (the ones `uun-publish --serve run` takes too);
+// anything else is a usage failure.
+outcome<void> run_query_command(const cli_options& options, const command_env& env);
 
 }  // namespace uun::publish

@@ -110,38 +110,10 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
         done = run_serve(serve->words, env);
     } else if (!config->publish.remote.empty() && forwarded(options->what)) {
         done = run_forwarded(*options, env);
-    } else switch (options->what) {
-    case command::publish:
+    } else if (options->what == command::publish) {
         done = run_publish(*options, env);
-        break;
-    case command::renotify:
-        done = run_renotify(*options, env);
-        break;
-    case command::status:
-        done = run_status(*options, env);
-        break;
-    case command::list:
-        done = run_list(*options, env);
-        break;
-    case command::appliances:
-        done = run_appliances(*options, env);
-        break;
-    case command::pending:
-        done = run_pending(*options, env);
-        break;
-    case command::accept:
-        done = run_accept(*options, env);
-        break;
-    case command::reject:
-        done = run_reject(*options, env);
-        break;
-    case command::forget:
-        done = run_forget(*options, env);
-        break;
-    case command::print_config:
-    case command::help:
-    case command::version:
-        break;
+    } else {
+        done = run_query_command(*options, env);
     }
     out << std::flush;
     if (!done) {

@@ -186,27 +186,7 @@ outcome<void> serve_run(const std::vector<std::string>& words, const command_env
     auto options = parse_cli(static_cast<int>(argv.size()), argv.data());
     if (!options)
         return std::unexpected(options.error());
-    switch (options->what) {
-    case command::renotify:
-        return run_renotify(*options, env);
-    case command::status:
-        return run_status(*options, env);
-    case command::list:
-        return run_list(*options, env);
-    case command::appliances:
-        return run_appliances(*options, env);
-    case command::pending:
-        return run_pending(*options, env);
-    case command::accept:
-        return run_accept(*options, env);
-    case command::reject:
-        return run_reject(*options, env);
-    case command::forget:
-        return run_forget(*options, env);
-    default:
-        return fail_with(exit_code::usage, "run: only --renotify, --status, --list, --appliances and the admission "
-                                           "commands are forwarded");
-    }
+    return run_query_command(*options, env);
 }
 
 }  // namespace
