@@ -23,6 +23,10 @@
 
 namespace uun::proto {
 
+// The two requests an appliance signs (lib/proto/appliance_key.hpp signs the path too).
+inline constexpr std::string_view poll_path = "/v1/poll";
+inline constexpr std::string_view report_path = "/v1/report";
+
 // The keys on the wire. notify_* are the members of the "notify" object.
 namespace field {
 inline constexpr std::string_view id = "id";

@@ -2,6 +2,7 @@
 // everything and turn it into an aborted transfer with a message.
 #include "milter/updater/curl_transport.hpp"
 
+#include "milter/updater/log_text.hpp"
 #include "uun_build_config.hpp"
 
 #include <curl/curl.h>
@@ -27,6 +28,7 @@ struct transfer {
 struct slist_deleter {
     void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
+using slist_ptr = std::unique_ptr<curl_slist, slist_deleter>;
 
 std::string lower(std::string_view s)
 {
@@ -116,6 +118,34 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
     return 0;
 }
 
+// The header fields uun sends: no Expect (small bodies), JSON both ways, and
+// the request's own (the appliance's signature), refused if they could split a line.
+result<slist_ptr> request_headers(const http_request& request)
+{
+    slist_ptr headers;
+    auto add_header = [&](const char* h) {
+        curl_slist* grown = curl_slist_append(headers.get(), h);
+        if (grown != nullptr) {
+            (void)headers.release();
+            headers.reset(grown);
+        }
+        return grown != nullptr;
+    };
+    bool headers_ok = add_header("Expect:");
+    if (request.method == http_request::verb::post)
+        headers_ok = headers_ok && add_header("Content-Type: application/json");
+    if (request.kind == http_request::purpose::api)
+        headers_ok = headers_ok && add_header("Accept: application/json");
+    for (const auto& [name, value] : request.headers) {
+        if (name.find_first_of(":\r\n") != std::string::npos || value.find_first_of("\r\n") != std::string::npos)
+            return fail(cat("request header ", printable(name, 40), " holds a line end or colon; not sent"));
+        headers_ok = headers_ok && add_header(cat(name, ": ", value).c_str());
+    }
+    if (!headers_ok)
+        return fail("out of memory building request headers");
+    return headers;
+}
+
 }  // namespace
 
 curl_settings curl_settings_from(const updater_config& config)
@@ -154,22 +184,9 @@ result<void> curl_transport::perform(const http_request& request, response_sink&
     const auto& to = settings_.timeouts;
     auto total = request.kind == http_request::purpose::download ? to.download : to.request;
 
-    std::unique_ptr<curl_slist, slist_deleter> headers;
-    auto add_header = [&](const char* h) {
-        curl_slist* grown = curl_slist_append(headers.get(), h);
-        if (grown != nullptr) {
-            (void)headers.release();
-            headers.reset(grown);
-        }
-        return grown != nullptr;
-    };
-    bool headers_ok = add_header("Expect:");
-    if (request.method == http_request::verb::post)
-        headers_ok = headers_ok && add_header("Content-Type: application/json");
-    if (request.kind == http_request::purpose::api)
-        headers_ok = headers_ok && add_header("Accept: application/json");
-    if (!headers_ok)
-        return fail("out of memory building request headers");
+    auto headers = request_headers(request);
+    if (!headers)
+        return std::unexpected(headers.error());
     std::string range = cat(request.range_from, "-");
     std::string interface = cat("host!", settings_.source_address);
 
@@ -195,7 +212,7 @@ result<void> curl_transport::perform(const http_request& request, response_sink&
     set(CURLOPT_NOSIGNAL, 1L);
     set(CURLOPT_ERRORBUFFER, errbuf);
     set(CURLOPT_USERAGENT, settings_.user_agent.c_str());
-    set(CURLOPT_HTTPHEADER, headers.get());
+    set(CURLOPT_HTTPHEADER, headers->get());
     set(CURLOPT_HEADERFUNCTION, on_header);
     set(CURLOPT_HEADERDATA, &t);
     set(CURLOPT_WRITEFUNCTION, on_body);

@@ -8,6 +8,7 @@
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
+#include "milter/updater/appliance_identity.hpp"
 #include "milter/updater/curl_transport.hpp"
 #include "milter/updater/daemon_loop.hpp"
 #include "milter/updater/random_source.hpp"
@@ -58,6 +59,7 @@ struct command_line {
     bool once = false;
     bool debug = false;
     bool print_config = false;
+    bool print_identity = false;
     std::string print_key;  // --print-config KEY
 };
 
@@ -73,6 +75,8 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
                  "failed, 3 when the server withholds, freezes or replays (root mode)")
         ("debug,d", "log debug messages too")
         ("print-config", config::print_config_help)
+        ("print-identity", "print the appliance's id, product and key fingerprint (what the vendor accepts with "
+                           "uun-publish --accept), making the key on a new appliance, then exit")
         ("version,V", "print the version")
         ("help,h", "this help");
     po::variables_map vm;
@@ -85,7 +89,7 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
     }
     code = exit_ok;
     if (vm.count("help")) {
-        std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d] [--print-config [KEY]]\n" << options;
+        std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d] [--print-config [KEY]] [--print-identity]\n" << options;
         return std::nullopt;
     }
     if (vm.count("version")) {
@@ -96,13 +100,15 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
     cl.once = vm.count("once") > 0;
     cl.debug = vm.count("debug") > 0;
     cl.print_config = vm.count("print-config") > 0;
+    cl.print_identity = vm.count("print-identity") > 0;
     return cl;
 }
 
 // Config, keys and state are in hand (and the process detached): the
 // transport and the service, then one poll (--once) or the daemon loop.
 int serve(const command_line& cl, const updater_config& config, const proto::keyring& keys,
-          const std::optional<proto::root_metadata>& root, state_store& store, startup_report& report)
+          const std::optional<proto::root_metadata>& root, const appliance_identity& identity, state_store& store,
+          startup_report& report)
 {
     auto transport = curl_transport::create(curl_settings_from(config));
     if (!transport)
@@ -113,6 +119,7 @@ int serve(const command_line& cl, const updater_config& config, const proto::key
     updater_service service(config, keys, **transport, store, clock, random);
     if (root)
         service.follow_root(*root);
+    service.sign_as(identity);
     if (auto ok = service.start(); !ok)
         return die(report, ok.error().message, true);
 
@@ -135,6 +142,24 @@ int serve(const command_line& cl, const updater_config& config, const proto::key
     return exit_ok;
 }
 
+// Runs beside a running updater (no lock): the key is made exclusively, so
+// both end up with the same one.
+int print_identity(const updater_config& config)
+{
+    state_store store(config.state_dir);
+    auto prepared = store.prepare();
+    auto identity = prepared ? load_appliance_identity(config.state_dir, config.enrollment_secret_file)
+                             : result<appliance_identity>(std::unexpected(prepared.error()));
+    if (!identity) {
+        std::cerr << "uun-updater: " << identity.error().message << "\n";
+        return exit_setup;
+    }
+    std::cout << "id " << config.appliance.id << "\nproduct " << config.appliance.product << "\nkey "
+              << identity->fingerprint << "\nenrollment_secret "
+              << (identity->enrollment_secret.empty() ? "none" : "set") << "\n";
+    return exit_ok;
+}
+
 int run(int argc, char** argv)
 {
     int code = exit_ok;
@@ -153,6 +178,8 @@ int run(int argc, char** argv)
                                       std::cerr);
     log::open("uun-updater", foreground ? log::sink::stderr_stream : log::sink::syslog,
               config->log_debug || cl->debug);
+    if (cl->print_identity)
+        return print_identity(*config);
     // Root mode takes its keys from the root, loaded once the state directory is held.
     auto keys = config->root_mode() ? result<proto::keyring>(proto::keyring{})
                                     : proto::keyring::load(config->trusted_keys);
@@ -167,6 +194,9 @@ int run(int argc, char** argv)
         return die(report, ok.error().message, foreground);
     if (auto ok = store.lock(); !ok)
         return die(report, ok.error().message, foreground);
+    auto identity = load_appliance_identity(config->state_dir, config->enrollment_secret_file);
+    if (!identity)
+        return die(report, identity.error().message, foreground);
     std::optional<proto::root_metadata> root;
     if (config->root_mode()) {
         auto loaded = load_trusted_root(config->state_dir, config->trust_root);
@@ -180,7 +210,7 @@ int run(int argc, char** argv)
             return die(report, cat("cannot detach: ", detached.error().message), false);
         report = std::move(*detached);
     }
-    return serve(*cl, *config, *keys, root, store, report);
+    return serve(*cl, *config, *keys, root, *identity, store, report);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // as head_seq) ever moves last_seq.
 #include "milter/updater/poll_cycle.hpp"
 
+#include "lib/proto/appliance_key.hpp"
 #include "lib/proto/dsse.hpp"
 #include "lib/util/log.hpp"
 #include "milter/updater/downloader.hpp"
@@ -81,7 +82,7 @@ void poll_cycle::mark_complete(updater_state& state, poll_outcome& out)
 std::optional<proto::poll_answer> poll_cycle::fetch(const std::string& body, proto::poll_reason reason,
                                                     poll_outcome& out)
 {
-    http_request request{http_request::verb::post, http_request::purpose::api, "/v1/poll", body, 0};
+    http_request request = api_request(std::string(proto::poll_path), body);
     buffer_sink sink(config_.max_answer_size);
     auto done = transport_.perform(request, sink);
     long status = sink.head().status;
@@ -113,9 +114,12 @@ std::optional<proto::poll_answer> poll_cycle::fetch(const std::string& body, pro
     }
     if (answer->poll_interval)
         out.server_interval = answer->poll_interval;
-    if (answer->registered == false)
-        log::warning(cat("the server did not register this poll: another appliance holds the id '",
-                         config_.appliance.id, "' with a different token, so urgent notifications go there"));
+    registered_ = answer->registered != false;
+    if (!registered_)
+        log::warning(cat("the server did not register this poll, so no urgent notifications come here: the id '",
+                         config_.appliance.id, "' is held by another key, or this appliance's key ",
+                         identity_ ? identity_->fingerprint : std::string("(unsigned poll)"),
+                         " waits for the vendor's admission (uun-publish --accept)"));
     return std::move(*answer);
 }
 
@@ -289,10 +293,15 @@ bool poll_cycle::advance(updater_state& state, const proto::update_entry& entry,
 void poll_cycle::report(const std::string& token, std::uint64_t seq, bool installed, std::string_view detail,
                         poll_outcome& out)
 {
-    http_request request{http_request::verb::post, http_request::purpose::api, "/v1/report",
-                         report_body(config_, token, seq, installed ? proto::report_status::installed : proto::report_status::failed,
-                                     detail),
-                         0};
+    if (!registered_) {
+        // The server holds no row for this appliance (it waits for admission): it would refuse the report.
+        log::debug(cat("seq ", seq, " not reported: the server has not registered this appliance"));
+        return;
+    }
+    http_request request = api_request(
+        std::string(proto::report_path),
+        report_body(config_, token, seq, installed ? proto::report_status::installed : proto::report_status::failed,
+                    detail));
     buffer_sink sink(config_.max_answer_size);
     auto done = transport_.perform(request, sink);
     if (done && sink.head().status == 200)
@@ -301,6 +310,19 @@ void poll_cycle::report(const std::string& token, std::uint64_t seq, bool instal
     log::warning(cat("report of seq ", seq, " not delivered: ",
                      done ? describe_error_answer(sink.head().status, sink.body()) : done.error().message));
     ++out.problems;
+}
+
+http_request poll_cycle::api_request(std::string path, std::string body) const
+{
+    http_request request{http_request::verb::post, http_request::purpose::api, std::move(path), std::move(body), 0, {}};
+    if (identity_ == nullptr)
+        return request;
+    auto signature = proto::sign_request(identity_->key, request.path, request.body);
+    request.headers.emplace_back(proto::appliance_header::key, std::move(signature.key));
+    request.headers.emplace_back(proto::appliance_header::signature, std::move(signature.signature));
+    if (request.path == proto::poll_path && !identity_->enrollment_secret.empty())
+        request.headers.emplace_back(proto::appliance_header::enrollment, identity_->enrollment_secret);
+    return request;
 }
 
 void poll_cycle::forget_partial(const proto::update_entry& entry)

@@ -12,6 +12,7 @@
 #include "lib/proto/root_metadata.hpp"
 #include "lib/proto/update_entry.hpp"
 #include "lib/util/clock.hpp"
+#include "milter/updater/appliance_identity.hpp"
 #include "milter/updater/countdown.hpp"
 #include "milter/updater/installer.hpp"
 #include "milter/updater/state_store.hpp"
@@ -60,6 +61,9 @@ public:
     // this root, which follows the chain the server serves.
     void follow_root(proto::root_metadata root) { root_ = std::move(root); }
     const std::optional<proto::root_metadata>& root() const { return root_; }
+    // Polls and reports from now on carry the appliance's signature (and its
+    // enrollment secret on polls); identity outlives this cycle.
+    void sign_as(const appliance_identity& identity) { identity_ = &identity; }
 
     // state: loaded and current; it is saved as entries are handled.
     // wanted (root mode): seqs of triggers still waiting, oldest first.
@@ -103,6 +107,7 @@ private:
     bool advance(updater_state& state, const proto::update_entry& entry, poll_outcome& out);
     void mark_complete(updater_state& state, poll_outcome& out);
     void forget_partial(const proto::update_entry& entry);
+    http_request api_request(std::string path, std::string body) const;
 
     const updater_config& config_;
     const proto::keyring& trusted_;
@@ -111,6 +116,8 @@ private:
     const uun::clock& clock_;
     installer installer_;
     std::optional<proto::root_metadata> root_;
+    const appliance_identity* identity_ = nullptr;
+    bool registered_ = true;  // the last poll's answer said registered (or did not say)
 };
 
 }  // namespace uun::updater

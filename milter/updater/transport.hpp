@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace uun::updater {
 
@@ -23,6 +25,9 @@ struct http_request {
     std::string path;              // below the server URL, such as "/v1/poll"
     std::string body;              // POST: JSON
     std::uint64_t range_from = 0;  // GET: "Range: bytes=N-" when more than 0
+    // More request header fields (the appliance's signature); values are
+    // checked for line ends by the transport.
+    std::vector<std::pair<std::string, std::string>> headers = {};
 };
 
 struct response_head {

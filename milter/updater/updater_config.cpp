@@ -161,6 +161,9 @@ void read_identity(config::section& root, updater_config& c)
     } else {
         appliance.report("id", derived.error().message);
     }
+    c.enrollment_secret_file = appliance.string_or("enrollment_secret_file", "");
+    if (!c.enrollment_secret_file.empty())
+        check_absolute_file(appliance, "enrollment_secret_file", c.enrollment_secret_file);
     c.appliance.product = appliance.string("product");
     c.appliance.version = appliance.string("version");
     if (appliance.has("id") && !proto::is_valid_appliance_id(c.appliance.id))

@@ -38,6 +38,7 @@ struct updater_config {
     std::string pinned_public_key;
     std::string source_address;
     proto::appliance_facts appliance;
+    std::string enrollment_secret_file;  // appliance.enrollment_secret_file; empty: none
     std::string notify_recipient;
     int notify_port = 25;
     std::vector<std::string> trusted_keys;  // v1 trust model

@@ -41,6 +41,7 @@ public:
     result<void> start();
     // Root mode (trust.root): call before start().
     void follow_root(proto::root_metadata root) { cycle_.follow_root(std::move(root)); }
+    void sign_as(const appliance_identity& identity) { cycle_.sign_as(identity); }
     const std::optional<proto::root_metadata>& root() const { return cycle_.root(); }
 
     // Rereads the spool (after inotify said it changed); new triggers start the coalescing window.

@@ -48,9 +48,9 @@ bool served_on(route where, listener_role role)
 route route_of(std::string_view target)
 {
     auto path = path_of(target);
-    if (path == "/v1/poll")
+    if (path == proto::poll_path)
         return route::poll;
-    if (path == "/v1/report")
+    if (path == proto::report_path)
         return route::report;
     if (path.starts_with(payload_prefix))
         return route::payload;

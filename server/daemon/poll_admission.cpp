@@ -10,11 +10,6 @@
 
 namespace uun::daemon {
 
-namespace {
-
-constexpr std::string_view poll_path = "/v1/poll";
-}  // namespace
-
 std::variant<store::poll_identity, http_reply> api::identify(const http_request& request,
                                                              const proto::poll_request& poll) const
 {
@@ -22,7 +17,7 @@ std::variant<store::poll_identity, http_reply> api::identify(const http_request&
     auto key_header = request[proto::appliance_header::key];
     auto signature_header = request[proto::appliance_header::signature];
     if (!key_header.empty() || !signature_header.empty()) {
-        auto proved = proto::verify_request(key_header, signature_header, poll_path, request.body());
+        auto proved = proto::verify_request(key_header, signature_header, proto::poll_path, request.body());
         if (!proved)
             return error_reply(http::status::unauthorized, cat("poll of appliance ", poll.id, ": ",
                                                                proved.error().message));

@@ -25,7 +25,7 @@ http_reply api::report(const http_request& request)
     if (!(*known)->key.empty()) {
         // A row bound to a key takes reports signed by that key only.
         auto proved = proto::verify_request(request[proto::appliance_header::key],
-                                            request[proto::appliance_header::signature], "/v1/report",
+                                            request[proto::appliance_header::signature], proto::report_path,
                                             request.body());
         if (!proved)
             return error_reply(http::status::unauthorized, cat("report of appliance ", parsed->id, ": ",

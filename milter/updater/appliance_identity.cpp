@@ -1,0 +1,95 @@
+// The appliance's key and enrollment secret (see header).
+#include "milter/updater/appliance_identity.hpp"
+
+#include "lib/proto/appliance_key.hpp"
+#include "lib/util/file_util.hpp"
+#include "lib/util/log.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace uun::updater {
+
+namespace {
+
+constexpr std::uint64_t max_key_file_bytes = 4096;
+constexpr std::uint64_t max_secret_file_bytes = 1024;
+
+// A secret or a key that group or others may read is no proof of anything.
+result<void> check_private_mode(const std::string& path)
+{
+    struct stat st { };
+    if (::stat(path.c_str(), &st) != 0)
+        return fail(cat(path, ": ", std::strerror(errno)));
+    if ((st.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+        return fail(cat(path, ": readable or writable by group or others (mode ", mode, "); chmod 600 it"));
+    }
+    return {};
+}
+
+result<proto::private_key> make_identity_key(const std::string& path)
+{
+    auto fresh = proto::private_key::generate();
+    if (!fresh)
+        return std::unexpected(fresh.error());
+    // exclusive: an updater and a --print-identity starting together keep one key.
+    auto wrote = write_file_atomic(path, fresh->pem(), 0600, /*exclusive=*/true);
+    if (wrote) {
+        log::info(
+            cat("made this appliance's identity key ", path, ": ", proto::key_fingerprint(fresh->public_part().raw())));
+        return std::move(*fresh);
+    }
+    if (::access(path.c_str(), F_OK) == 0)
+        return proto::private_key::load(path);
+    return std::unexpected(wrote.error());
+}
+
+}  // namespace
+
+result<proto::private_key> load_or_make_identity_key(const std::string& state_dir)
+{
+    std::string path = state_dir + "/identity.key";
+    if (::access(path.c_str(), F_OK) != 0 && errno == ENOENT)
+        return make_identity_key(path);
+    if (auto mode = check_private_mode(path); !mode)
+        return std::unexpected(mode.error());
+    auto pem = read_file(path, max_key_file_bytes);
+    if (!pem)
+        return std::unexpected(pem.error());
+    auto key = proto::private_key::from_pem(*pem, path);
+    if (!key)
+        return fail(cat(key.error().message,
+                        ". The vendor's registry knows this appliance by that key: restore "
+                        "the file from a backup, or move it aside so a new key is made and have the vendor accept "
+                        "it (uun-publish --accept ID --key FINGERPRINT, see uun-updater --print-identity)"));
+    return key;
+}
+
+result<appliance_identity> load_appliance_identity(const std::string& state_dir, const std::string& secret_file)
+{
+    auto key = load_or_make_identity_key(state_dir);
+    if (!key)
+        return std::unexpected(key.error());
+    std::string secret;
+    if (!secret_file.empty()) {
+        if (auto mode = check_private_mode(secret_file); !mode)
+            return fail(cat("appliance.enrollment_secret_file: ", mode.error().message));
+        auto text = read_file(secret_file, max_secret_file_bytes);
+        if (!text)
+            return fail(cat("appliance.enrollment_secret_file: ", text.error().message));
+        auto parsed = proto::parse_enrollment_secret(*text, secret_file);
+        if (!parsed)
+            return fail(cat("appliance.enrollment_secret_file: ", parsed.error().message));
+        secret = std::move(*parsed);
+    }
+    std::string fingerprint = proto::key_fingerprint(key->public_part().raw());
+    return appliance_identity{std::move(*key), std::move(secret), std::move(fingerprint)};
+}
+
+}  // namespace uun::updater
