@@ -38,7 +38,7 @@ head -c 4096 /dev/urandom >"$work/signatures.db"
 pf=$work/postfix
 relay_map=$pf/etc/uun_relayhost
 postfix_tuning=(
-  "sender_dependent_relayhost_maps = hash:$relay_map"
+  "sender_dependent_default_transport_maps = hash:$relay_map"
   # Each appliance is its own destination with one mail, so the per-destination
   # limits do not matter; the number of smtp(8) clients at once does. 100 of
   # them deliver on loopback as fast as 300 for less CPU (10 000 appliances,

@@ -99,8 +99,12 @@ relay_map build_relay_map(const std::vector<store::appliance_record>& registry,
     }
 
     out.content = "# Written by uun-publish from its registry on every urgent publish; edits are lost.\n";
+    // Last in lookup order, first in the file: any other sender of the UUN
+    // domain (a route withdrawn while its UUN waited in the queue) is
+    // discarded, never delivered to the MX of a domain the appliance chose.
+    out.content += cat("@", lower(sender_domain), " ", withdrawn_route, "\n");
     for (const auto& [sender, r] : routes)
-        out.content += cat(sender, " ", r.next_hop, "\n");
+        out.content += cat(sender, " ", relay_transport, ":", r.next_hop, "\n");
     out.routes = routes.size();
     return out;
 }

@@ -1,9 +1,11 @@
 // The Postfix lookup table that pins each UUN to its appliance's recorded
-// address: sender_dependent_relayhost_maps keyed by a per-appliance envelope
-// sender. Built whole from the registry plus live notifications (a mail still
-// queued keeps its route after its registry row expires). Pure; the notifier
-// writes it and runs postmap. A row that cannot be routed is reported, never
-// written.
+// address: sender_dependent_default_transport_maps keyed by a per-appliance
+// envelope sender, "smtp:[ip]:port" each, and for the rest of the UUN
+// sender domain a discard, so a UUN whose route is gone never falls back to
+// an MX lookup of a domain the appliance chose. Built whole from the
+// registry plus live notifications (a mail still queued keeps its route
+// after its registry row expires, until its x=). Pure; the notifier writes
+// it and runs postmap. A row that cannot be routed is reported, never written.
 #pragma once
 
 #include "lib/util/result.hpp"
@@ -14,6 +16,11 @@
 #include <vector>
 
 namespace uun::publish {
+
+// The Postfix transport of a pinned route, and the result for a sender of
+// the UUN domain with no route (past its x=, or an appliance forgotten).
+inline constexpr std::string_view relay_transport = "smtp";
+inline constexpr std::string_view withdrawn_route = "discard:uun route withdrawn (past x= or appliance gone)";
 
 // uun+<appliance-id>@<sender_domain>: the envelope sender of that appliance's UUNs.
 std::string envelope_sender(std::string_view appliance_id, std::string_view sender_domain);

@@ -101,7 +101,7 @@ struct mta_config {
     std::vector<std::string> sendmail{"/usr/sbin/sendmail"};
     std::int64_t parallel = 4;          // sendmail processes or SMTP connections at once
     std::string smtp = "127.0.0.1:25";  // submit: smtp; each connection carries many transactions
-    std::string relay_map;  // sender_dependent_relayhost_maps source file
+    std::string relay_map;  // sender_dependent_default_transport_maps source file
     std::string map_type = "hash";
     std::vector<std::string> postmap{"/usr/sbin/postmap"};
     std::vector<std::string> reload;  // e.g. [/usr/sbin/postfix, reload]; empty: none

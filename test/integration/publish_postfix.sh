@@ -5,7 +5,8 @@
 # publisher's public key, through the relay map uun-publish maintains; bad
 # input gets its message and exit code and changes nothing; a failing
 # sendmail is recorded and --renotify retries; SMTP submission; a hand-off
-# the MTA defers is tried again; --wait.
+# the MTA defers is tried again; --wait; a UUN whose route is gone is
+# discarded, never sent to the MX of the domain its appliance chose.
 set -u
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
@@ -49,7 +50,7 @@ check_eq "the existing key is untouched" "$(sha256sum <"$work/publisher.key")" "
 # ---- the vendor MTA and two appliances ---------------------------------------
 relay_map=$vendor/etc/uun_relayhost
 postfix_create "$vendor" "$VENDOR_IP" 25 \
-  "sender_dependent_relayhost_maps = hash:$relay_map" || exit 1
+  "sender_dependent_default_transport_maps = hash:$relay_map" || exit 1
 # The table must exist when trivial-rewrite starts, or it stays "unavailable".
 : >"$relay_map" && postmap -c "$vendor/etc" "hash:$relay_map" || exit 1
 postfix_start "$vendor" || exit 1
@@ -117,9 +118,11 @@ check_contains "it prints the seq" "$out" "published seq 1 (av-1) channel av, si
 check_contains "it prints the sha256" "$out" "sha256 $(sha256sum <"$work/sig.bin" | cut -d' ' -f1)"
 check_contains "both UUNs queued" "$out" "notified seq 1: 2 of 2 UUNs queued, 0 failed"
 echo "# $(grep -o 'hand-off [0-9.]* s' <<<"$out")"
-check_contains "the relay map pins gw-1" "$(cat "$relay_map")" "uun+gw-1@$DOMAIN [$GW1_IP]:25"
-check_contains "the relay map pins gw-2" "$(cat "$relay_map")" "uun+gw-2@$DOMAIN [$GW2_IP]:25"
+check_contains "the relay map pins gw-1" "$(cat "$relay_map")" "uun+gw-1@$DOMAIN smtp:[$GW1_IP]:25"
+check_contains "the relay map pins gw-2" "$(cat "$relay_map")" "uun+gw-2@$DOMAIN smtp:[$GW2_IP]:25"
 
+check_contains "every other UUN sender is discarded, never routed by MX" "$(cat "$relay_map")" \
+  "@$DOMAIN discard:uun route withdrawn"
 check "gw-1's sink receives a mail" wait_for 30 sink_has "$work/sink1" 1
 check "gw-2's sink receives a mail" wait_for 30 sink_has "$work/sink2" 1
 check "the vendor queue drains" postfix_wait_empty "$vendor" 30
@@ -251,6 +254,29 @@ check_contains "--renotify skips appliances that installed" "$out" "no appliance
 check_eq "--wait that runs out of time exits 6" "$?" "6"
 check_contains "--wait names who did not install" "$(cat "$work/wait2.err")" "not installed: gw-2: failed: hook exited 1"
 postfix_wait_empty "$vendor" 30
+
+# ---- a queued UUN whose route is gone: discarded, not sent to the MX it chose ------
+# The attack on the old map (sender_dependent_relayhost_maps): gw-3 names
+# a recipient domain of its choice; its UUN waits in the vendor's queue (its
+# port 25 is down) past x=, the route leaves the map, and Postfix then looked
+# up the MX of that domain and delivered the vendor's mail there.
+GW3_IP=127.0.2.13
+"$TOOL" register --config "$cfg" --id gw-3 --address "$GW3_IP" --recipient uun@gw-3-chose.test --channels av
+out=$("$PUBLISH" -c "$cfg" --channel av --urgent "$work/sig.bin" 2>&1)
+check_contains "gw-3's UUN is handed off with the others" "$out" "3 of 3 UUNs queued"
+check "  and deferred: nothing listens on gw-3's port 25" \
+  wait_for 30 grep -q "to=<uun@gw-3-chose.test>, relay=none.*status=deferred.*$GW3_IP" "$vendor/maillog"
+"$PUBLISH" -c "$cfg" --forget gw-3 >/dev/null 2>&1
+# Two hours on (past x=): the next notification rewrites the map without gw-3.
+faketime -f +2h "$PUBLISH" -c "$cfg" --renotify 5 >"$work/later.out" 2>&1
+check_eq "a notification two hours later rewrites the map: exit 0" "$?" "0"
+check "  without gw-3's route" sh -c "! grep -q 'uun+gw-3@' '$relay_map'"
+postqueue -c "$vendor/etc" -f
+check "the queued UUN for gw-3 is discarded at its next try" \
+  wait_for 30 grep -q "to=<uun@gw-3-chose.test>, relay=none.*status=sent (uun route withdrawn" "$vendor/maillog"
+check "  no MX of the domain gw-3 chose was ever looked up" \
+  sh -c "! grep -q 'gw-3-chose.test type=MX\|host gw-3-chose.test' '$vendor/maillog'"
+check "the vendor queue drains" postfix_wait_empty "$vendor" 30
 
 if [ "$UUN_FAILED" -gt 0 ]; then
   echo "# vendor maillog (last 60 lines):"

@@ -141,7 +141,7 @@ world_vendor_start() {
     printf '%s\n' "$WORLD_VENDOR_APPEND" >>"$(world_server_config)" || return 1
   fi
   postfix_create "$mta" "$WORLD_VENDOR_IP" 25 \
-    "sender_dependent_relayhost_maps = hash:$mta/etc/uun_relayhost" || return 1
+    "sender_dependent_default_transport_maps = hash:$mta/etc/uun_relayhost" || return 1
   # The table must exist when trivial-rewrite starts, or it stays "unavailable".
   : >"$mta/etc/uun_relayhost" && postmap -c "$mta/etc" "hash:$mta/etc/uun_relayhost" || return 1
   WORLD_POSTFIX+=("$mta")

@@ -348,7 +348,7 @@ health=$(curl -sS --max-time 10 --cacert /etc/uun/ca.pem "https://$SERVER_IP:844
 check_eq "uun-server answers over TLS" "$health" "ok"
 check_eq "uun-server runs as uun-server" "$(ps -u uun-server -o comm= | head -1)" "uun-server"
 
-postfix_create "$vendor" "$VENDOR_IP" 25 "sender_dependent_relayhost_maps = hash:$relay_map" || exit 1
+postfix_create "$vendor" "$VENDOR_IP" 25 "sender_dependent_default_transport_maps = hash:$relay_map" || exit 1
 : >"$relay_map" && postmap -c "$vendor/etc" "hash:$relay_map" || exit 1
 postfix_start "$vendor" || exit 1
 

@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 relay_map=$vendor/etc/uun_relayhost
-postfix_create "$vendor" 127.0.7.1 25 "sender_dependent_relayhost_maps = hash:$relay_map" \
+postfix_create "$vendor" 127.0.7.1 25 "sender_dependent_default_transport_maps = hash:$relay_map" \
   "default_process_limit = 200" || exit 1
 : >"$relay_map" && postmap -c "$vendor/etc" "hash:$relay_map" && postfix_start "$vendor" || exit 1
 smtp-sink -u postfix 127.0.7.11:25 1024 &

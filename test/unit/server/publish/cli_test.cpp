@@ -169,7 +169,7 @@ TEST_CASE("an urgent publish stores the entry and hands one mail per appliance t
     CHECK(got.out.find("notified seq 2: 2 of 2 UUNs queued, 0 failed") != std::string::npos);
     auto argv = read_file(site.dir.file("relay"), 4096);
     REQUIRE(argv);
-    CHECK(argv->find("uun+gw-1@uun.vendor.test [127.0.2.11]:25\n") != std::string::npos);
+    CHECK(argv->find("uun+gw-1@uun.vendor.test smtp:[127.0.2.11]:25\n") != std::string::npos);
     std::vector<std::string> argvs;
     for (const auto& f : std::filesystem::directory_iterator(site.dir.file("outbox")))
         if (f.path().extension() == ".argv")

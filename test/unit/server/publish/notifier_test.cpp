@@ -186,8 +186,8 @@ TEST_CASE("each target gets one signed UUN through a relay map installed before 
     CHECK(report.queued == 2);
     CHECK(report.failures.empty());
     CHECK(w.mta.calls == std::vector<std::string>{"lock", "map", "submit"});
-    CHECK(w.mta.map.find("uun+gw-1@uun.vendor.example [192.0.2.11]:25\n") != std::string::npos);
-    CHECK(w.mta.map.find("uun+gw-2@uun.vendor.example [ipv6:2001:db8::12]:25\n") != std::string::npos);
+    CHECK(w.mta.map.find("uun+gw-1@uun.vendor.example smtp:[192.0.2.11]:25\n") != std::string::npos);
+    CHECK(w.mta.map.find("uun+gw-2@uun.vendor.example smtp:[ipv6:2001:db8::12]:25\n") != std::string::npos);
 
     REQUIRE(w.mta.mails.size() == 2);
     proto::keyring ring;
@@ -229,8 +229,8 @@ TEST_CASE("a queued UUN keeps its route after its registry row expired")
     auto fresh = appliance("gw-new", "192.0.2.51");
     w.register_appliance(fresh, t0);
     w.notify({fresh});
-    CHECK(w.mta.map.find("uun+gw-old@uun.vendor.example [192.0.2.50]:25\n") != std::string::npos);
-    CHECK(w.mta.map.find("uun+gw-new@uun.vendor.example [192.0.2.51]:25\n") != std::string::npos);
+    CHECK(w.mta.map.find("uun+gw-old@uun.vendor.example smtp:[192.0.2.50]:25\n") != std::string::npos);
+    CHECK(w.mta.map.find("uun+gw-new@uun.vendor.example smtp:[192.0.2.51]:25\n") != std::string::npos);
 }
 
 TEST_CASE("hand-off failures are recorded per appliance and the rest still go out")

@@ -111,10 +111,10 @@ TEST_CASE("each target is planned a UUN to its recipient through its own route, 
     }
     // The relay map routes every planned UUN (and any row it can, gw-4 too), never the clash;
     // the rows it left out say why.
-    CHECK(plan.relay_map.find("uun+gw-1@uun.vendor.example [192.0.2.11]:25\n") != std::string::npos);
-    CHECK(plan.relay_map.find("uun+gw-2@uun.vendor.example [ipv6:2001:db8::12]:2525\n") != std::string::npos);
+    CHECK(plan.relay_map.find("uun+gw-1@uun.vendor.example smtp:[192.0.2.11]:25\n") != std::string::npos);
+    CHECK(plan.relay_map.find("uun+gw-2@uun.vendor.example smtp:[ipv6:2001:db8::12]:2525\n") != std::string::npos);
     CHECK(plan.relay_map.find("192.0.2.17") == std::string::npos);
-    CHECK(plan.relay_map.find("uun+gw-4@uun.vendor.example [192.0.2.14]:25\n") != std::string::npos);
+    CHECK(plan.relay_map.find("uun+gw-4@uun.vendor.example smtp:[192.0.2.14]:25\n") != std::string::npos);
     CHECK(plan.map_notes.size() == 4);  // gw/3, gw-5, gw-6, GW-1
 }
 
@@ -134,8 +134,8 @@ TEST_CASE("the plan keeps the routes of live UUNs and when each target fetched t
     REQUIRE(plan.uuns.size() == 1);
     CHECK(plan.uuns[0].record.fetched_at == now - 870);
     CHECK(plan.uuns[0].record.notified_at == now);
-    CHECK(plan.relay_map.find("uun+gw-old@uun.vendor.example [192.0.2.50]:25\n") != std::string::npos);
-    CHECK(plan.relay_map.find("uun+gw-new@uun.vendor.example [192.0.2.51]:25\n") != std::string::npos);
+    CHECK(plan.relay_map.find("uun+gw-old@uun.vendor.example smtp:[192.0.2.50]:25\n") != std::string::npos);
+    CHECK(plan.relay_map.find("uun+gw-new@uun.vendor.example smtp:[192.0.2.51]:25\n") != std::string::npos);
     CHECK(plan.map_notes.empty());
 }
 

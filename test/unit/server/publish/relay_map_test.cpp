@@ -1,5 +1,6 @@
 // The relay map: next hops for IPv4 and IPv6, ports, registry rows plus live
-// notifications, sorted, no duplicates, and rows that cannot be routed.
+// notifications, sorted, no duplicates, rows that cannot be routed, and the
+// discard for every other sender of the UUN domain.
 #include "server/publish/relay_map.hpp"
 
 #include <doctest/doctest.h>
@@ -37,10 +38,11 @@ store::notification_record queued(const std::string& id, const std::string& addr
     return n;
 }
 
-// The map without its comment line.
+// The map without its comment line and the catch-all of the sender domain.
 std::string lines(const relay_map& m)
 {
     auto nl = m.content.find('\n');
+    nl = m.content.find('\n', nl + 1);
     return m.content.substr(nl + 1);
 }
 
@@ -91,11 +93,12 @@ TEST_CASE("the relay map is every registry row plus live notifications, sorted, 
     };
     auto m = build_relay_map(registry, live, "uun.vendor.example");
     CHECK(m.content.rfind("# ", 0) == 0);
-    CHECK(lines(m) == "uun+gw-1@uun.vendor.example [ipv6:2001:db8::1]:2525\n"
-                      "uun+gw-2@uun.vendor.example [192.0.2.2]:25\n"
-                      "uun+gw-3@uun.vendor.example [192.0.2.3]:25\n"
-                      "uun+gw-8@uun.vendor.example [192.0.2.81]:26\n"
-                      "uun+gw-9@uun.vendor.example [192.0.2.9]:25\n");
+    CHECK(m.content.find("\n@uun.vendor.example discard:uun route withdrawn") != std::string::npos);
+    CHECK(lines(m) == "uun+gw-1@uun.vendor.example smtp:[ipv6:2001:db8::1]:2525\n"
+                      "uun+gw-2@uun.vendor.example smtp:[192.0.2.2]:25\n"
+                      "uun+gw-3@uun.vendor.example smtp:[192.0.2.3]:25\n"
+                      "uun+gw-8@uun.vendor.example smtp:[192.0.2.81]:26\n"
+                      "uun+gw-9@uun.vendor.example smtp:[192.0.2.9]:25\n");
     CHECK(m.routes == 5);
     CHECK(m.problems.empty());
     CHECK(m.unrouted.empty());
@@ -109,8 +112,8 @@ TEST_CASE("rows that cannot be routed are left out and named")
     std::vector<store::notification_record> live = {queued("gw-6", "nowhere", 25, 10)};
     auto m = build_relay_map(registry, live, "uun.vendor.example");
     // Postfix folds lookup keys: GW-4 would take gw-4's route if it were an id at all.
-    CHECK(lines(m) == "uun+gw-4@uun.vendor.example [192.0.2.44]:25\n"
-                      "uun+gw-5@uun.vendor.example [192.0.2.5]:25\n");
+    CHECK(lines(m) == "uun+gw-4@uun.vendor.example smtp:[192.0.2.44]:25\n"
+                      "uun+gw-5@uun.vendor.example smtp:[192.0.2.5]:25\n");
     CHECK(m.unrouted == std::vector<std::string>{"gw-1", "gw-2", "bad id", "GW-4"});
     REQUIRE(m.problems.size() == 5);
     CHECK(m.problems[0].find("not-an-ip") != std::string::npos);
@@ -123,4 +126,13 @@ TEST_CASE("envelope senders carry the appliance id")
 {
     // Appliance ids and notify recipients: test/unit/lib/proto/identity_test.cpp.
     CHECK(envelope_sender("gw-0001", "uun.vendor.example") == "uun+gw-0001@uun.vendor.example");
+}
+
+TEST_CASE("an empty registry still discards the whole UUN sender domain (no MX fallback)")
+{
+    auto m = build_relay_map({}, {}, "UUN.Vendor.Example");
+    CHECK(m.routes == 0);
+    // Postfix looks up the full sender, then @domain: a sender without a route gets the discard.
+    CHECK(m.content.substr(m.content.find('\n') + 1) ==
+          "@uun.vendor.example discard:uun route withdrawn (past x= or appliance gone)\n");
 }
