@@ -4,7 +4,7 @@
 #
 #   uun_fuzz_build SRC BUILD        configure (once) and build the harnesses
 #   uun_fuzz_harnesses SRC          the harness names, one a line
-#   uun_fuzz_run BIN CORPUS LOG ARGS...   runs it; sets fuzz_execs, fuzz_crash
+#   uun_fuzz_run BIN CORPUS LOG ARGS...   runs it; sets fuzz_execs, fuzz_rate, fuzz_crash
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -45,6 +45,8 @@ uun_fuzz_run() {
   rc=$?
   fuzz_execs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
   [[ "$fuzz_execs" =~ ^[0-9]+$ ]] || fuzz_execs=0
+  fuzz_rate=$(sed -nE 's/^stat::average_exec_per_sec: *([0-9]+).*/\1/p' "$log" | tail -1)
+  [[ "$fuzz_rate" =~ ^[0-9]+$ ]] || fuzz_rate=0
   fuzz_crash=$(sed -nE 's/.*Test unit written to (.*)$/\1/p' "$log" | tail -1)
   return "$rc"
 }
