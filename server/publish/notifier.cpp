@@ -1,7 +1,10 @@
-// UUN notification (see header) in three steps: plan (notify_plan.hpp, pure),
-// hand-off, record. Order matters: the relay map must route every mail
-// before the first one is submitted, so the map is installed first, under a
-// lock that keeps another publisher from rewriting it meanwhile.
+// UUN notification (see header) in four steps: plan (notify_plan.hpp, pure),
+// record the intent, hand-off, record the outcome. Order matters: every mail
+// is in the store before it leaves (so a killed run leaves "handing off",
+// not silence, and its route stays in the relay map while the UUN lives),
+// and the relay map must route every mail before the first one is
+// submitted, so the map is installed first, under a lock that keeps another
+// publisher from rewriting it meanwhile.
 #include "server/publish/notifier.hpp"
 
 #include "lib/proto/uun_header.hpp"
@@ -100,6 +103,22 @@ handoff_outcome hand_off(const notify_plan& plan, const notify_context& ctx)
     return out;
 }
 
+// Records each UUN about to be handed off as handing_off_result; a store
+// that cannot take that stops the notification before any mail leaves.
+result<void> record_intent(const notify_plan& plan, store::store& store)
+{
+    for (const auto& u : plan.uuns) {
+        if (u.skipped())
+            continue;
+        auto intent = u.record;
+        intent.result = std::string(store::handing_off_result);
+        if (auto stored = store.record_notification(intent); !stored)
+            return fail(cat("store: cannot record the UUN for ", intent.appliance_id, " before handing it off: ",
+                            stored.error().message, "; no UUN was handed off"));
+    }
+    return {};
+}
+
 // Records every planned UUN with its result and sums them up for the operator.
 notify_report record_outcomes(notify_plan plan, const handoff_outcome& handed, store::store& store)
 {
@@ -133,6 +152,8 @@ result<notify_report> notify_appliances(const proto::update_entry& entry,
     if (!view)
         return std::unexpected(view.error());
     auto plan = plan_notification(entry, targets, *view, ctx.config.publish, now);
+    if (auto intent = record_intent(plan, ctx.store); !intent)
+        return std::unexpected(intent.error());
     auto handed = hand_off(plan, ctx);
     return record_outcomes(std::move(plan), handed, ctx.store);
 }

@@ -92,7 +92,11 @@ std::string status_report(const store::stored_entry& stored, const std::vector<s
     auto c = count_progress(progress);
     out += cat("  ", progress.size(), " appliances: ", c.queued, " notified, ", c.handoff_failed,
                " hand-offs failed, ", c.fetched, " fetched, ", c.installed, " installed, ", c.install_failed,
-               " failed to install\n\n");
+               " failed to install\n");
+    if (c.handing_off > 0)
+        out += cat("  ", c.handing_off, " UUN(s) still 'handing off': a uun-publish stopped while handing them to the "
+                                        "MTA (they may be queued); uun-publish --renotify ", e.seq, " sends them again\n");
+    out += "\n";
     if (progress.empty())
         return out + "no appliance has been notified or has reported for this entry\n";
 
@@ -121,6 +125,8 @@ entry_counts count_progress(const std::vector<store::appliance_progress>& progre
             ++c.queued;
         else if (starts_with(p.notify_result, "failed"))
             ++c.handoff_failed;
+        else if (p.notify_result == store::handing_off_result)
+            ++c.handing_off;
         if (p.fetched_at != 0)
             ++c.fetched;
         if (p.status == "installed")

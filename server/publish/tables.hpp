@@ -26,6 +26,7 @@ std::string status_report(const store::stored_entry& entry, const std::vector<st
 struct entry_counts {
     std::size_t queued = 0;
     std::size_t handoff_failed = 0;
+    std::size_t handing_off = 0;  // a uun-publish stopped during the hand-off (or one runs now)
     std::size_t fetched = 0;
     std::size_t installed = 0;
     std::size_t install_failed = 0;

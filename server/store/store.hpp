@@ -73,6 +73,11 @@ struct entry_batch {
     bool more = false;  // further matching entries wait beyond the limit
 };
 
+// A notification's result from just before its mail is handed to the MTA
+// until the MTA answered: left behind by a uun-publish that was killed in
+// between, it says the mail may be queued (--status; --renotify sends again).
+inline constexpr std::string_view handing_off_result = "handing off";
+
 struct notification_record {
     std::string appliance_id;
     std::uint64_t seq = 0;
@@ -82,7 +87,7 @@ struct notification_record {
     int port = 25;
     std::string envelope_sender;
     std::string recipient;
-    std::string result;          // "queued", or "failed: <why>"
+    std::string result;          // "queued", "failed: <why>", or handing_off_result
     std::int64_t fetched_at = 0;  // 0 until a poll carried the entry to the appliance
 };
 

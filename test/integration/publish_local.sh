@@ -5,7 +5,9 @@
 # beyond them is refused; an entry left pending by a run that died before
 # the store had it is appended by the next; with publish.root, channel_seq
 # 1, 2, 3 per channel, UUNs signed by the notify key, keys outside their
-# roles refused; the root key ceremony with uun-keygen (2 of 3, a rotation).
+# roles refused; the root key ceremony with uun-keygen (2 of 3, a rotation);
+# a uun-publish killed during the hand-off leaves "handing off" records that
+# --status names and --renotify resumes.
 set -u
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
@@ -173,5 +175,32 @@ publish "$work/wrong.yaml" av
 check_eq "publisher key not in the publisher role: exit 3" "$rc" "3"
 check_contains "the message names key, role and version" "$out" "publish.key (key id $(id_of publisher)) is not in the publisher role of root v1"
 check_eq "nothing appended" "$(sqlite3 "$db" 'SELECT COUNT(*) FROM entries')" "$before"
+
+# ---- uun-publish killed during the hand-off: recorded before, resumed after ----------
+# The stand-in MTA takes the first UUN and kills uun-publish (SIGKILL, no
+# clean-up): before, the store then held nothing for the mail that was queued.
+cat >"$work/sendmail-kill" <<SH
+#!/bin/sh
+cat >"\$(mktemp $work/outbox/killed.XXXXXX)"
+kill -KILL \$PPID
+SH
+chmod 755 "$work/sendmail-kill"
+sed "s|sendmail: \[$work/sendmail\]|sendmail: [$work/sendmail-kill]\n  parallel: 1|" "$work/v2.yaml" >"$work/kill.yaml"
+"$TOOL" register --config "$work/v2.yaml" --id gw-2 --address 127.0.2.12 --recipient uun@gw-2.test --channels av
+publish "$work/kill.yaml" av --urgent
+check_eq "uun-publish killed by the MTA during the hand-off" "$rc" "137"
+seq=$(sqlite3 "$db" 'SELECT MAX(seq) FROM entries')
+check_eq "  the entry is in the store" "$(sqlite3 "$db" "SELECT COUNT(*) FROM entries WHERE seq = $seq")" "1"
+check_eq "  both UUNs were recorded before the MTA saw them" \
+  "$(sqlite3 "$db" "SELECT group_concat(appliance_id || '=' || result, ' ') FROM notifications WHERE seq = $seq ORDER BY appliance_id")" \
+  "gw-1=handing off gw-2=handing off"
+check_eq "  one mail reached the MTA" "$(ls "$work"/outbox/killed.* | wc -l)" "1"
+status=$("$PUBLISH" -c "$work/v2.yaml" --status "$seq" 2>&1)
+check_contains "--status says so and how to resume" "$status" \
+  "2 UUN(s) still 'handing off': a uun-publish stopped while handing them to the MTA (they may be queued); uun-publish --renotify $seq sends them again"
+out=$("$PUBLISH" -c "$work/v2.yaml" --renotify "$seq" 2>&1)
+check_contains "--renotify resumes: both handed off" "$out" "notified seq $seq: 2 of 2 UUNs queued, 0 failed"
+check_eq "  and recorded as queued" \
+  "$(sqlite3 "$db" "SELECT group_concat(result, ' ') FROM notifications WHERE seq = $seq")" "queued queued"
 
 summary

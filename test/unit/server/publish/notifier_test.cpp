@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <map>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -31,6 +32,7 @@ public:
     std::string map_error;
     std::set<std::string> refuse_recipients;
     std::map<std::string, int> defer_recipients;  // how many more tries to defer
+    std::function<void()> on_submit;              // sees the store as the MTA takes the mails
 
     result<void> check_ready() override { return {}; }
     result<void> lock() override
@@ -49,6 +51,8 @@ public:
     std::vector<handoff> submit(const std::vector<outgoing_mail>& m) override
     {
         calls.push_back("submit");
+        if (on_submit)
+            on_submit();
         std::vector<handoff> out;
         for (const auto& mail : m) {
             mails.push_back(mail);
@@ -391,4 +395,25 @@ TEST_CASE("--wait gives up when time runs out, rewrites one line on a terminal, 
     CHECK(out.str().rfind("\rseq 1: 2 appliances, 2 notified, 0 fetched, 0 installed, 1 failed, 3 s left", 0) == 0);
     CHECK(out.str().find("0 s left") != std::string::npos);
     CHECK(out.str().back() == '\n');
+}
+
+TEST_CASE("every UUN is recorded as handing off before the MTA sees it, then with its result")
+{
+    world w;
+    auto a = appliance("gw-1", "192.0.2.11");
+    auto b = appliance("gw-2", "192.0.2.12");
+    w.register_appliance(a, t0 - 60);
+    w.register_appliance(b, t0 - 60);
+    std::map<std::string, store::notification_record> at_submit;
+    w.mta.on_submit = [&] { at_submit = w.recorded(); };
+    auto report = w.notify({a, b});
+    CHECK(report.queued == 2);
+    // What a uun-publish killed during the hand-off leaves behind.
+    REQUIRE(at_submit.size() == 2);
+    CHECK(at_submit["gw-1"].result == store::handing_off_result);
+    CHECK(at_submit["gw-2"].result == store::handing_off_result);
+    CHECK(at_submit["gw-1"].expires == t0 + 3600);  // live: the relay map keeps its route
+    auto after = w.recorded();
+    CHECK(after["gw-1"].result == "queued");
+    CHECK(after["gw-2"].result == "queued");
 }
