@@ -43,6 +43,7 @@ po::options_description visible_options()
         ("limit", po::value<std::size_t>()->value_name("N"), "entries --list shows (default 20)")
         ("appliances", "show the registry of appliances")
         ("pending", "show the appliance keys waiting for admission (registry.admission)")
+        ("expire-queue", "delete the UUNs past their x= from the local MTA's queue (uun-expire-queue.timer)")
         ("accept", po::value<std::string>()->value_name("ID"),
          "admit appliance ID's pending key: it gets UUNs from now on (a re-key if ID had another)")
         ("reject", po::value<std::string>()->value_name("ID"), "refuse appliance ID's pending keys for good")
@@ -81,6 +82,7 @@ std::string help_text()
            "  uun-publish [-c PATH] --renotify SEQ [--wait[=S]]\n"
            "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances | --pending\n"
            "  uun-publish [-c PATH] --accept ID [--key FPR] | --reject ID [--key FPR] | --forget ID\n"
+           "  uun-publish [-c PATH] --expire-queue   (every minute, from uun-expire-queue.timer)\n"
            "  uun-publish [-c PATH] --print-config [KEY]\n"
            "  uun-publish [-c PATH] --serve [REQUEST...]   (the server host's end of publish.remote)\n\n"
            "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
@@ -116,7 +118,8 @@ outcome<po::variables_map> parse_argv(int argc, const char* const argv[])
 std::size_t query_commands(const po::variables_map& vm)
 {
     return vm.count("renotify") + vm.count("status") + vm.count("list") + vm.count("appliances") +
-           vm.count("pending") + vm.count("accept") + vm.count("reject") + vm.count("forget");
+           vm.count("pending") + vm.count("accept") + vm.count("reject") + vm.count("forget") +
+           vm.count("expire-queue");
 }
 
 // --print-config [KEY]: the positional argument is the KEY, not a FILE.
@@ -135,12 +138,12 @@ outcome<void> check_one_command(const po::variables_map& vm, const std::vector<s
     int commands = (files.empty() ? 0 : 1) + static_cast<int>(query_commands(vm));
     if (commands == 0)
         return fail_with(exit_code::usage, "nothing to do: give FILE, --renotify, --status, --list, --appliances, "
-                                           "--pending, --accept, --reject or --forget (see --help)");
+                                           "--pending, --accept, --reject, --forget or --expire-queue (see --help)");
     if (files.size() > 1)
         return fail_with(exit_code::usage, "give one FILE per publish");
     if (commands > 1)
         return fail_with(exit_code::usage, "give one of FILE, --renotify, --status, --list, --appliances, --pending, "
-                                           "--accept, --reject, --forget");
+                                           "--accept, --reject, --forget, --expire-queue");
     return {};
 }
 
@@ -205,6 +208,8 @@ outcome<void> read_query(const po::variables_map& vm, cli_options& o)
         o.what = command::list;
     } else if (vm.count("pending")) {
         o.what = command::pending;
+    } else if (vm.count("expire-queue")) {
+        o.what = command::expire_queue;
     } else if (auto one = read_admission(vm, o); one) {
         if (!*one)
             o.what = command::appliances;

@@ -15,7 +15,21 @@ inline constexpr std::int64_t default_wait_seconds = 600;
 inline constexpr std::int64_t max_wait_seconds = 7 * 86400;
 inline constexpr std::size_t default_list_limit = 20;
 
-enum class command { publish, renotify, status, list, appliances, pending, accept, reject, forget, print_config, help, version };
+enum class command {
+    publish,
+    renotify,
+    status,
+    list,
+    appliances,
+    pending,
+    accept,
+    reject,
+    forget,
+    expire_queue,
+    print_config,
+    help,
+    version
+};
 
 struct cli_options {
     command what = command::help;

@@ -8,6 +8,7 @@
 #include "lib/util/log.hpp"
 #include "server/publish/cli_options.hpp"
 #include "server/publish/commands.hpp"
+#include "server/publish/queue_expiry.hpp"
 #include "server/publish/remote_commands.hpp"
 #include "server/publish/serve.hpp"
 #include "server/settings/server_config.hpp"
@@ -112,6 +113,8 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
         done = run_forwarded(*options, env);
     } else if (options->what == command::publish) {
         done = run_publish(*options, env);
+    } else if (options->what == command::expire_queue) {
+        done = run_expire_queue(*options, env);  // the local MTA's queue: never forwarded
     } else {
         done = run_query_command(*options, env);
     }

@@ -235,6 +235,10 @@ void read_mta(config::section& root, bool publishing, server_config& c)
         c.mta.map_type = mta->string_or("map_type", c.mta.map_type);
         c.mta.postmap = mta->string_list_or("postmap", c.mta.postmap);
         c.mta.reload = mta->string_list_or("reload", {});
+        c.mta.postqueue = mta->string_list_or("postqueue", c.mta.postqueue);
+        c.mta.postsuper = mta->string_list_or("postsuper", c.mta.postsuper);
+        require_argv(*mta, "postqueue", c.mta.postqueue, false);
+        require_argv(*mta, "postsuper", c.mta.postsuper, false);
         require_argv(*mta, "sendmail", c.mta.sendmail, false);
         require_argv(*mta, "postmap", c.mta.postmap, false);
         require_argv(*mta, "reload", c.mta.reload, true);

@@ -105,6 +105,10 @@ struct mta_config {
     std::string map_type = "hash";
     std::vector<std::string> postmap{"/usr/sbin/postmap"};
     std::vector<std::string> reload;  // e.g. [/usr/sbin/postfix, reload]; empty: none
+    // uun-publish --expire-queue: lists the queue (uun adds -j) and deletes
+    // the UUNs past their x= (uun adds -d - and gives the queue ids on stdin).
+    std::vector<std::string> postqueue{"/usr/sbin/postqueue"};
+    std::vector<std::string> postsuper{"/usr/sbin/postsuper"};
 };
 
 // The v2 trust model (doc/trust.md) on uun-server; all absent: a v1 server.

@@ -6,7 +6,8 @@
 # input gets its message and exit code and changes nothing; a failing
 # sendmail is recorded and --renotify retries; SMTP submission; a hand-off
 # the MTA defers is tried again; --wait; a UUN whose route is gone is
-# discarded, never sent to the MX of the domain its appliance chose.
+# discarded, never sent to the MX of the domain its appliance chose; one past
+# its x= is deleted from the queue by --expire-queue.
 set -u
 : "${UUN_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${UUN_BUILD:=$UUN_SRC/build}"
@@ -85,6 +86,8 @@ write_config() {  # write_config FILE KEY SENDMAIL SUBMIT [extra mta lines...]
     echo "  relay_map: $relay_map"
     echo "  postmap: [/usr/sbin/postmap, -c, $vendor/etc]"
     echo "  reload: [/usr/sbin/postfix, -c, $vendor/etc, reload]"
+    echo "  postqueue: [/usr/sbin/postqueue, -c, $vendor/etc]"
+    echo "  postsuper: [/usr/sbin/postsuper, -c, $vendor/etc]"
     local line
     for line in "$@"; do echo "  $line"; done
     echo "log:"
@@ -277,6 +280,32 @@ check "the queued UUN for gw-3 is discarded at its next try" \
 check "  no MX of the domain gw-3 chose was ever looked up" \
   sh -c "! grep -q 'gw-3-chose.test type=MX\|host gw-3-chose.test' '$vendor/maillog'"
 check "the vendor queue drains" postfix_wait_empty "$vendor" 30
+
+# ---- a UUN does not outlive its x= in the vendor's queue ---------------------------
+# Postfix keeps a deferred mail for maximal_queue_lifetime (5 days); the UUN
+# is worth nothing after its x= (1 hour here). --expire-queue, which
+# uun-expire-queue.timer runs every minute, deletes it.
+GW4_IP=127.0.2.14
+"$TOOL" register --config "$cfg" --id gw-4 --address "$GW4_IP" --recipient uun@gw-4.test --channels av
+out=$("$PUBLISH" -c "$cfg" --channel av --urgent "$work/sig.bin" 2>&1)
+check_contains "gw-4's UUN is handed off" "$out" "3 of 3 UUNs queued"
+check "  and deferred: nothing listens on gw-4's port 25" \
+  wait_for 30 grep -q "to=<uun@gw-4.test>, relay=none.*status=deferred" "$vendor/maillog"
+out=$("$PUBLISH" -c "$cfg" --expire-queue 2>&1)
+check_eq "--expire-queue while the UUN is live: exit 0" "$?" "0"
+check_contains "  it leaves it queued" "$out" "no UUN past its x="
+check "  still in the queue" sh -c "postqueue -c '$vendor/etc' -j | grep -q 'uun+gw-4@'"
+out=$(faketime -f +2h "$PUBLISH" -c "$cfg" --expire-queue 2>&1)
+check_eq "--expire-queue two hours later: exit 0" "$?" "0"
+check "  names the removed UUN, its appliance and how far past x= it was" \
+  grep -Eq "^removed queued UUN [0-9A-Za-z]+ for appliance gw-4 \(deferred\): [0-9]+ s past its x=$" <<<"$out"
+check_contains "  and counts it" "$out" "1 of 1 queued mail(s) removed: UUNs past their x="
+check "  the queue holds no UUN for gw-4 any more" sh -c "! postqueue -c '$vendor/etc' -j | grep -q 'uun+gw-4@'"
+check_contains "  Postfix logged the removal" "$(cat "$vendor/maillog")" "removed"
+sed "s|postqueue: \[/usr/sbin/postqueue|postqueue: [/usr/sbin/no-such-postqueue|" "$cfg" >"$work/no-postqueue.yaml"
+out=$("$PUBLISH" -c "$work/no-postqueue.yaml" --expire-queue 2>&1)
+check_eq "a missing postqueue: exit 4" "$?" "4"
+check_contains "  named by its config key" "$out" "mta.postqueue: "
 
 if [ "$UUN_FAILED" -gt 0 ]; then
   echo "# vendor maillog (last 60 lines):"

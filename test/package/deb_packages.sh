@@ -120,6 +120,7 @@ check_eq "the worktree stays clean (no debian/ at the top)" "$(test -e "$UUN_SRC
 contents=$(dpkg-deb -c "$milter_deb"; dpkg-deb -c "$server_deb")
 for f in usr/sbin/uun-milter usr/sbin/uun-updater usr/sbin/uun-server usr/sbin/uun-publish usr/bin/uun-keygen \
   lib/systemd/system/uun-milter.service lib/systemd/system/uun-updater.service lib/systemd/system/uun-server.service \
+  lib/systemd/system/uun-expire-queue.service lib/systemd/system/uun-expire-queue.timer \
   usr/share/man/man8/uun-milter.8.gz usr/share/man/man8/uun-updater.8.gz usr/share/man/man8/uun-server.8.gz \
   usr/share/man/man8/uun-publish.8.gz usr/share/man/man8/uun-keygen.8.gz usr/share/man/man5/milter.yaml.5.gz \
   usr/share/man/man5/updater.yaml.5.gz usr/share/man/man5/server.yaml.5.gz; do
@@ -188,7 +189,7 @@ for page in uun-milter.8 uun-updater.8 uun-server.8 uun-publish.8 uun-keygen.8 m
 done
 
 verify=$(systemd-analyze verify --man=no "$UNIT_DIR"/uun-milter.service "$UNIT_DIR"/uun-updater.service \
-  "$UNIT_DIR"/uun-server.service 2>&1)
+  "$UNIT_DIR"/uun-server.service "$UNIT_DIR"/uun-expire-queue.service "$UNIT_DIR"/uun-expire-queue.timer 2>&1)
 check_eq "systemd-analyze verify: the units are clean" "$verify" ""
 for unit in uun-milter.service uun-updater.service uun-server.service; do
   score=$(systemd-analyze security --offline=true --no-pager "$UNIT_DIR/$unit" 2>&1 |
