@@ -17,6 +17,7 @@ namespace appliance_header {
 inline constexpr std::string_view key = "X-UUN-Key";              // base64 of the 32 raw public key bytes
 inline constexpr std::string_view signature = "X-UUN-Signature";  // base64 of the 64-byte signature
 inline constexpr std::string_view enrollment = "X-UUN-Enrollment";  // the product line's enrollment secret
+inline constexpr std::string_view certificate = "X-UUN-Certificate";  // base64 of the DER device certificate
 }  // namespace appliance_header
 
 // The bytes an appliance signs for one request: a fixed context, the path

@@ -2,8 +2,13 @@
 #include "milter/updater/appliance_identity.hpp"
 
 #include "lib/proto/appliance_key.hpp"
+#include "lib/util/base64.hpp"
 #include "lib/util/file_util.hpp"
 #include "lib/util/log.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -18,6 +23,7 @@ namespace {
 
 constexpr std::uint64_t max_key_file_bytes = 4096;
 constexpr std::uint64_t max_secret_file_bytes = 1024;
+constexpr std::uint64_t max_certificate_file_bytes = 16384;
 
 // A secret or a key that group or others may read is no proof of anything.
 result<void> check_private_mode(const std::string& path)
@@ -71,7 +77,36 @@ result<proto::private_key> load_or_make_identity_key(const std::string& state_di
     return key;
 }
 
-result<appliance_identity> load_appliance_identity(const std::string& state_dir, const std::string& secret_file)
+result<std::string> load_device_certificate(const std::string& path, std::string_view raw_public_key)
+{
+    auto pem = read_file(path, max_certificate_file_bytes);
+    if (!pem)
+        return fail(cat("appliance.certificate_file: ", pem.error().message));
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem->data(), static_cast<int>(pem->size())), BIO_free);
+    std::unique_ptr<X509, decltype(&X509_free)> certificate(
+        bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr, X509_free);
+    ERR_clear_error();
+    if (!certificate)
+        return fail(cat("appliance.certificate_file: ", path, ": not a PEM certificate"));
+    unsigned char raw[32];
+    std::size_t len = sizeof raw;
+    EVP_PKEY* key = X509_get0_pubkey(certificate.get());
+    if (key == nullptr || EVP_PKEY_get_raw_public_key(key, raw, &len) != 1 || len != sizeof raw ||
+        std::string_view(reinterpret_cast<char*>(raw), len) != raw_public_key)
+        return fail(cat("appliance.certificate_file: ", path,
+                        " is for another key than state_dir/identity.key; have the vendor's device CA sign a "
+                        "request made with identity.key"));
+    unsigned char* der = nullptr;
+    int der_len = i2d_X509(certificate.get(), &der);
+    if (der_len <= 0)
+        return fail(cat("appliance.certificate_file: ", path, ": cannot encode it"));
+    std::string out = base64_encode(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(der_len)));
+    OPENSSL_free(der);
+    return out;
+}
+
+result<appliance_identity> load_appliance_identity(const std::string& state_dir, const std::string& secret_file,
+                                                   const std::string& certificate_file)
 {
     auto key = load_or_make_identity_key(state_dir);
     if (!key)
@@ -88,8 +123,15 @@ result<appliance_identity> load_appliance_identity(const std::string& state_dir,
             return fail(cat("appliance.enrollment_secret_file: ", parsed.error().message));
         secret = std::move(*parsed);
     }
+    std::string certificate;
+    if (!certificate_file.empty()) {
+        auto loaded = load_device_certificate(certificate_file, key->public_part().raw());
+        if (!loaded)
+            return std::unexpected(loaded.error());
+        certificate = std::move(*loaded);
+    }
     std::string fingerprint = proto::key_fingerprint(key->public_part().raw());
-    return appliance_identity{std::move(*key), std::move(secret), std::move(fingerprint)};
+    return appliance_identity{std::move(*key), std::move(secret), std::move(certificate), std::move(fingerprint)};
 }
 
 }  // namespace uun::updater

@@ -1,8 +1,9 @@
 // What the updater proves itself with (doc/protocol.md, "Identity" and
 // "Admission"): its own Ed25519 key in state_dir/identity.key, made once on
-// the first start and never replaced by the updater, and the product line's
-// enrollment secret when the vendor uses registry.admission: secret. Loaded
-// by main.cpp before the first poll; every poll and report is signed with it.
+// the first start and never replaced by the updater, the product line's
+// enrollment secret (registry.admission: secret) and a device certificate
+// for that key (registry.admission: certificate). Loaded by main.cpp before
+// the first poll; every poll and report is signed with the key.
 #pragma once
 
 #include "lib/proto/ed25519.hpp"
@@ -15,6 +16,7 @@ namespace uun::updater {
 struct appliance_identity {
     proto::private_key key;
     std::string enrollment_secret;  // empty: none configured
+    std::string certificate;        // X-UUN-Certificate: base64 of the DER; empty: none configured
     std::string fingerprint;  // SHA256:..., as the vendor's uun-publish --pending shows it
 };
 
@@ -23,7 +25,11 @@ struct appliance_identity {
 // key, because replacing it would cut the appliance off from its registry row.
 result<proto::private_key> load_or_make_identity_key(const std::string& state_dir);
 
-// secret_file empty: no enrollment secret.
-result<appliance_identity> load_appliance_identity(const std::string& state_dir, const std::string& secret_file);
+// secret_file, certificate_file empty: none. A certificate for another key is refused.
+result<appliance_identity> load_appliance_identity(const std::string& state_dir, const std::string& secret_file,
+                                                   const std::string& certificate_file = "");
+
+// The device certificate (PEM) as X-UUN-Certificate carries it, checked to be for raw_public_key.
+result<std::string> load_device_certificate(const std::string& path, std::string_view raw_public_key);
 
 }  // namespace uun::updater

@@ -148,7 +148,7 @@ int print_identity(const updater_config& config)
 {
     state_store store(config.state_dir);
     auto prepared = store.prepare();
-    auto identity = prepared ? load_appliance_identity(config.state_dir, config.enrollment_secret_file)
+    auto identity = prepared ? load_appliance_identity(config.state_dir, config.enrollment_secret_file, config.certificate_file)
                              : result<appliance_identity>(std::unexpected(prepared.error()));
     if (!identity) {
         std::cerr << "uun-updater: " << identity.error().message << "\n";
@@ -156,7 +156,8 @@ int print_identity(const updater_config& config)
     }
     std::cout << "id " << config.appliance.id << "\nproduct " << config.appliance.product << "\nkey "
               << identity->fingerprint << "\nenrollment_secret "
-              << (identity->enrollment_secret.empty() ? "none" : "set") << "\n";
+              << (identity->enrollment_secret.empty() ? "none" : "set") << "\ncertificate "
+              << (identity->certificate.empty() ? "none" : config.certificate_file) << "\n";
     return exit_ok;
 }
 
@@ -194,7 +195,7 @@ int run(int argc, char** argv)
         return die(report, ok.error().message, foreground);
     if (auto ok = store.lock(); !ok)
         return die(report, ok.error().message, foreground);
-    auto identity = load_appliance_identity(config->state_dir, config->enrollment_secret_file);
+    auto identity = load_appliance_identity(config->state_dir, config->enrollment_secret_file, config->certificate_file);
     if (!identity)
         return die(report, identity.error().message, foreground);
     std::optional<proto::root_metadata> root;

@@ -322,6 +322,8 @@ http_request poll_cycle::api_request(std::string path, std::string body) const
     request.headers.emplace_back(proto::appliance_header::signature, std::move(signature.signature));
     if (request.path == proto::poll_path && !identity_->enrollment_secret.empty())
         request.headers.emplace_back(proto::appliance_header::enrollment, identity_->enrollment_secret);
+    if (request.path == proto::poll_path && !identity_->certificate.empty())
+        request.headers.emplace_back(proto::appliance_header::certificate, identity_->certificate);
     return request;
 }
 

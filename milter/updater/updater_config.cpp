@@ -164,6 +164,9 @@ void read_identity(config::section& root, updater_config& c)
     c.enrollment_secret_file = appliance.string_or("enrollment_secret_file", "");
     if (!c.enrollment_secret_file.empty())
         check_absolute_file(appliance, "enrollment_secret_file", c.enrollment_secret_file);
+    c.certificate_file = appliance.string_or("certificate_file", "");
+    if (!c.certificate_file.empty())
+        check_absolute_file(appliance, "certificate_file", c.certificate_file);
     c.appliance.product = appliance.string("product");
     c.appliance.version = appliance.string("version");
     if (appliance.has("id") && !proto::is_valid_appliance_id(c.appliance.id))

@@ -39,6 +39,7 @@ struct updater_config {
     std::string source_address;
     proto::appliance_facts appliance;
     std::string enrollment_secret_file;  // appliance.enrollment_secret_file; empty: none
+    std::string certificate_file;        // appliance.certificate_file: the device certificate (PEM); empty: none
     std::string notify_recipient;
     int notify_port = 25;
     std::vector<std::string> trusted_keys;  // v1 trust model

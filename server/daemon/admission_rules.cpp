@@ -39,6 +39,14 @@ result<admission_rules> admission_rules::load(const settings::registry_config& r
         out.policy_ = admission_policy::accept;
     else if (registry.admission == "secret")
         out.policy_ = admission_policy::secret;
+    else if (registry.admission == "certificate")
+        out.policy_ = admission_policy::certificate;
+    if (!registry.device_ca.empty()) {
+        auto ca = device_ca::load(registry.device_ca);
+        if (!ca)
+            return std::unexpected(ca.error());
+        out.device_ca_ = std::move(*ca);
+    }
     if (registry.enrollment_dir.empty())
         return out;
     std::error_code ec;
@@ -67,22 +75,37 @@ std::string_view admission_rules::policy_name() const
         return "open";
     case admission_policy::secret:
         return "secret";
+    case admission_policy::certificate:
+        return "certificate";
     case admission_policy::accept:
         return "accept";
     }
     return "open";
 }
 
-bool admission_rules::admits_new(std::string_view product, std::string_view secret) const
+admission_decision admission_rules::admits_new(const admission_evidence& e) const
 {
-    if (policy_ == admission_policy::open)
-        return true;
-    if (policy_ == admission_policy::accept || secret.empty())
-        return false;
-    auto it = secrets_.find(product);
-    if (it == secrets_.end() || it->second.size() != secret.size())
-        return false;
-    return CRYPTO_memcmp(it->second.data(), secret.data(), secret.size()) == 0;
+    switch (policy_) {
+    case admission_policy::open:
+        return {true, ""};
+    case admission_policy::accept:
+        return {false, ""};
+    case admission_policy::certificate: {
+        if (e.raw_key.empty() || !device_ca_)
+            return {false, ""};
+        auto vouched = device_ca_->vouches(e.certificate, e.raw_key, e.id, e.now);
+        return {vouched.has_value(), vouched ? "" : vouched.error().message};
+    }
+    case admission_policy::secret:
+        break;
+    }
+    if (e.secret.empty())
+        return {false, ""};
+    auto it = secrets_.find(e.product);
+    if (it == secrets_.end() || it->second.size() != e.secret.size())
+        return {false, cat("the enrollment secret is not product line ", e.product, "'s")};
+    bool same = CRYPTO_memcmp(it->second.data(), e.secret.data(), e.secret.size()) == 0;
+    return {same, same ? "" : cat("the enrollment secret is not product line ", e.product, "'s")};
 }
 
 }  // namespace uun::daemon

@@ -82,11 +82,15 @@ std::string admission_line(const admission_rules& admits)
 {
     switch (admits.policy()) {
     case admission_policy::open:
-        return "registry.admission open: any appliance that polls gets a registry row and UUNs (accept or secret "
-               "admit by key)";
+        return "registry.admission open: any appliance that polls gets a registry row and UUNs (accept, secret or "
+               "certificate admit by key)";
     case admission_policy::secret:
         return cat("registry.admission secret: a new appliance with its product line's secret (", admits.product_lines(),
                    admits.product_lines() == 1 ? " line" : " lines", ") is admitted; others wait for uun-publish --accept");
+    case admission_policy::certificate:
+        return cat("registry.admission certificate: a new appliance with a certificate from registry.device_ca (",
+                   admits.device_certificates(), admits.device_certificates() == 1 ? " CA" : " CAs",
+                   ") for its key and id is admitted; others wait for uun-publish --accept");
     case admission_policy::accept:
         return "registry.admission accept: a new appliance gets its entries but no UUNs until uun-publish --accept";
     }

@@ -13,7 +13,7 @@ namespace uun::daemon {
 std::variant<store::poll_identity, http_reply> api::identify(const http_request& request,
                                                              const proto::poll_request& poll) const
 {
-    std::string key;
+    std::string key, raw_key;
     auto key_header = request[proto::appliance_header::key];
     auto signature_header = request[proto::appliance_header::signature];
     if (!key_header.empty() || !signature_header.empty()) {
@@ -22,9 +22,17 @@ std::variant<store::poll_identity, http_reply> api::identify(const http_request&
             return error_reply(http::status::unauthorized, cat("poll of appliance ", poll.id, ": ",
                                                                proved.error().message));
         key = std::string(key_header);
+        raw_key = std::move(*proved);
     }
-    bool admit = settings_.admits.admits_new(poll.product, request[proto::appliance_header::enrollment]);
-    return store::poll_identity(sha256_hex(poll.token), std::move(key), admit);
+    auto decision = settings_.admits.admits_new({.id = poll.id,
+                                                 .product = poll.product,
+                                                 .secret = request[proto::appliance_header::enrollment],
+                                                 .certificate = request[proto::appliance_header::certificate],
+                                                 .raw_key = raw_key,
+                                                 .now = clock_.now()});
+    if (!decision.why_not.empty())
+        log::debug(cat("appliance ", poll.id, " is not admitted at once: ", decision.why_not));
+    return store::poll_identity(sha256_hex(poll.token), std::move(key), decision.admitted);
 }
 
 std::optional<http_reply> api::unadmitted_reply(store::registration outcome, const store::appliance_record& appliance,

@@ -93,8 +93,14 @@ void read_registry(config::section& root, server_config& c)
             reg.report("trusted_proxies", cat("'", p, "' is not an IP address"));
     c.registry.max_appliances = reg.integer_or("max_appliances", c.registry.max_appliances, 1, 1000000000);
     c.registry.admission = reg.string_or("admission", c.registry.admission);
-    if (c.registry.admission != "open" && c.registry.admission != "secret" && c.registry.admission != "accept")
-        reg.report("admission", cat("'", c.registry.admission, "' is not open, secret or accept"));
+    if (c.registry.admission != "open" && c.registry.admission != "secret" && c.registry.admission != "accept" &&
+        c.registry.admission != "certificate")
+        reg.report("admission", cat("'", c.registry.admission, "' is not open, secret, certificate or accept"));
+    c.registry.device_ca = reg.string_or("device_ca", "");
+    if (!c.registry.device_ca.empty())
+        require_absolute(reg, "device_ca", c.registry.device_ca);
+    if (c.registry.admission == "certificate" && c.registry.device_ca.empty())
+        reg.report("admission", "certificate needs registry.device_ca (the CA that issues device certificates)");
     c.registry.enrollment_dir = reg.string_or("enrollment_dir", "");
     if (!c.registry.enrollment_dir.empty())
         require_absolute(reg, "enrollment_dir", c.registry.enrollment_dir);

@@ -38,6 +38,8 @@ struct registry_config {
     std::string admission = "open";
     // <product>.secret files, one per product line (policy secret).
     std::string enrollment_dir;
+    // PEM CA certificate(s) that issue device certificates (policy certificate).
+    std::string device_ca;
 };
 
 struct poll_config {

@@ -4,7 +4,9 @@
 # and with it the UUNs meant for the real appliance. Now a poll is signed by
 # the appliance's own key (openssl plays the updater here), a row is bound
 # to a key, and under registry.admission accept or secret a new key waits
-# for the admin (uun-publish --pending, --accept, --reject, --forget).
+# for the admin (uun-publish --pending, --accept, --reject, --forget); under
+# certificate a certificate from the vendor's device CA for the poll's own key
+# and id admits it (another id, another CA, expired, another key: it waits).
 set -u
 . "$(dirname "$0")/../lib/server_world.bash"
 
@@ -141,7 +143,7 @@ check_contains "  saying why" "$out" "must not be readable by others (chmod 640)
 write_config "$work/bad.yaml" "registry: {admission: maybe}"
 out=$("$SERVER" -c "$work/bad.yaml" --print-config 2>&1)
 check_eq "an unknown policy: exit 1" "$?" "1"
-check_contains "  naming the choices" "$out" "'maybe' is not open, secret or accept"
+check_contains "  naming the choices" "$out" "'maybe' is not open, secret, certificate or accept"
 
 # ---- open: rows made before keys move to the key of their token -------------
 config "{admission: open}"
@@ -155,5 +157,57 @@ check_eq "  moves the row to its key" "$(row_key gw-old)" "$(key_b64 legacy)"
 check_eq "a guessed token with another key does not" "$(poll_as other gw-old $attacker_ip)" "200"
 check_eq "  (the row keeps the first key)" "$(row_key gw-old)" "$(key_b64 legacy)"
 stop_server
+
+# ---- registry.admission certificate -----------------------------------------
+# The vendor's device CA signs a certificate for each appliance's own key,
+# subject CN = its id (openssl plays the factory).
+ca=$work/device-ca
+mkdir -p "$ca"
+openssl genpkey -algorithm ed25519 -out "$ca/ca.key" 2>/dev/null
+openssl req -x509 -new -key "$ca/ca.key" -subj "/CN=uun device CA" -days 365 -out "$ca/ca.pem" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$work/other-ca.key" 2>/dev/null
+openssl req -x509 -new -key "$work/other-ca.key" -subj "/CN=someone else" -days 365 -out "$work/other-ca.pem" 2>/dev/null
+# device_cert KEY CN OUT [CA-KEY CA-CERT] [faketime offset]: base64 DER of the certificate.
+device_cert() {
+  local key=$1 cn=$2 out=$3 cakey=${4:-$ca/ca.key} cacert=${5:-$ca/ca.pem} shift_time=${6:-+0}
+  openssl req -new -key "$work/keys/$key.pem" -subj "/CN=$cn" -out "$work/$out.csr" 2>/dev/null
+  faketime -f "$shift_time" openssl x509 -req -in "$work/$out.csr" -CA "$cacert" -CAkey "$cakey" -days 30 \
+    -set_serial "$RANDOM" -out "$work/$out.crt" 2>/dev/null
+  openssl x509 -in "$work/$out.crt" -outform DER | base64 -w0 >"$work/$out.b64"
+}
+for k in cert-a cert-b; do new_key $k; done
+device_cert cert-a gw-c1 good
+device_cert cert-a gw-other wrong-id
+device_cert cert-a gw-c1 wrong-ca "$work/other-ca.key" "$work/other-ca.pem"
+device_cert cert-a gw-c1 expired "$ca/ca.key" "$ca/ca.pem" -60d
+config "{admission: certificate, device_ca: $ca/ca.pem}"
+start_server "$work/server.yaml"
+check_contains "the server names the certificate policy at start" "$(cat "$work/server.log")" \
+  "registry.admission certificate: a new appliance with a certificate from registry.device_ca (1 CA)"
+check_eq "a certificate from the device CA for another id: 200" \
+  "$(poll_as cert-a gw-c1 $client_ip -H "X-UUN-Certificate: $(cat "$work/wrong-id.b64")")" "200"
+check_eq "  but waits" "$(registered)" "false"
+check_contains "  and the log says why" "$(cat "$work/server.log")" \
+  "appliance gw-c1 is not admitted at once: the device certificate's subject CN is not the appliance id gw-c1"
+check_eq "a certificate from another CA: waits" \
+  "$(poll_as cert-a gw-c1 $client_ip -H "X-UUN-Certificate: $(cat "$work/wrong-ca.b64")") $(registered)" "200 false"
+check_contains "  (does not verify)" "$(cat "$work/server.log")" "does not verify against registry.device_ca"
+check_eq "an expired certificate: waits" \
+  "$(poll_as cert-a gw-c1 $client_ip -H "X-UUN-Certificate: $(cat "$work/expired.b64")") $(registered)" "200 false"
+check_contains "  (expired)" "$(cat "$work/server.log")" "certificate has expired"
+check_eq "gw-c1's good certificate presented by another key (a stolen certificate): waits" \
+  "$(poll_as cert-b gw-c1 $attacker_ip -H "X-UUN-Certificate: $(cat "$work/good.b64")") $(registered)" "200 false"
+check_contains "  (another key)" "$(cat "$work/server.log")" "is for another key than the one that signed the poll"
+check_eq "garbage in the header: waits" \
+  "$(poll_as cert-a gw-c1 $client_ip -H "X-UUN-Certificate: not*base64") $(registered)" "200 false"
+check_eq "no row for gw-c1 yet" "$(sql "SELECT count(*) FROM appliances WHERE id = 'gw-c1'")" "0"
+check_eq "gw-c1 with its own certificate: registered at once" \
+  "$(poll_as cert-a gw-c1 $client_ip -H "X-UUN-Certificate: $(cat "$work/good.b64")") $(registered)" "200 true"
+check_eq "  the row is bound to the certified key" "$(row_key gw-c1)" "$(key_b64 cert-a)"
+stop_server
+write_config "$work/bad.yaml" "registry: {admission: certificate}"
+out=$("$SERVER" -c "$work/bad.yaml" --print-config 2>&1)
+check_eq "certificate without registry.device_ca: exit 1" "$?" "1"
+check_contains "  saying what it needs" "$out" "certificate needs registry.device_ca"
 
 summary

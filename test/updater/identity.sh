@@ -6,7 +6,8 @@
 # no UUN) until the admin accepts the fingerprint --print-identity shows;
 # another machine under the same id, even with a copy of the token, never
 # takes the row; under secret the product line's enrollment secret admits
-# it at once. An appliance whose token row predates keys moves to its key.
+# it at once, and under certificate a device certificate for its own key.
+# An appliance whose token row predates keys moves to its key.
 # A damaged or exposed key stops the updater with what to do, untouched.
 set -u
 . "$(dirname "$0")/updater_world.bash"
@@ -117,5 +118,33 @@ run_once gw-sec
 check_eq "a secret file others may read: exit 2" "$once_rc" "2"
 check_contains "  named by its config key" "$(cat "$(gw_dir gw-sec)/once.log")" \
   "appliance.enrollment_secret_file: $work/gw-sec.secret: readable or writable by group or others"
+
+# ---- registry.admission certificate: the factory signs the appliance's own key -----------------
+ca=$work/device-ca
+mkdir -p "$ca"
+openssl genpkey -algorithm ed25519 -out "$ca/ca.key" 2>/dev/null
+openssl req -x509 -new -key "$ca/ca.key" -subj "/CN=uun device CA" -days 365 -out "$ca/ca.pem" 2>/dev/null
+stop_server
+write_server_yaml "$work/server.yaml" "registry: {admission: certificate, device_ca: $ca/ca.pem}"
+start_server "$work/server.yaml"
+updater_config gw-crt 127.0.4.76
+"$UPDATER" -c "$(gw_dir gw-crt)/updater.yaml" --print-identity >/dev/null  # the key, made at the factory
+openssl req -new -key "$(gw_dir gw-crt)/state/identity.key" -subj "/CN=gw-crt" -out "$work/gw-crt.csr" 2>/dev/null
+openssl x509 -req -in "$work/gw-crt.csr" -CA "$ca/ca.pem" -CAkey "$ca/ca.key" -days 30 -set_serial 7 \
+  -out "$work/gw-crt.pem" 2>/dev/null
+updater_config gw-crt 127.0.4.76 \
+  "appliance: {id: gw-crt, product: mg-5000, version: 3.2.1, certificate_file: $work/gw-crt.pem}"
+run_once gw-crt
+check_eq "with a device certificate for its own key: exit 0" "$once_rc" "0"
+check_eq "  admitted at once" "$(sql "SELECT count(*) FROM appliances WHERE id = 'gw-crt'")" "1"
+check_contains "  --print-identity names the certificate" \
+  "$("$UPDATER" -c "$(gw_dir gw-crt)/updater.yaml" --print-identity)" "certificate $work/gw-crt.pem"
+updater_config gw-crt2 127.0.4.77 \
+  "appliance: {id: gw-crt2, product: mg-5000, version: 3.2.1, certificate_file: $work/gw-crt.pem}"
+run_once gw-crt2
+check_eq "another appliance configured with gw-crt's certificate: exit 2" "$once_rc" "2"
+check_contains "  the updater says it is for another key" "$(cat "$(gw_dir gw-crt2)/once.log")" \
+  "is for another key than state_dir/identity.key"
+check_eq "  nothing reached the registry" "$(sql "SELECT count(*) FROM appliances WHERE id = 'gw-crt2'")" "0"
 
 summary
