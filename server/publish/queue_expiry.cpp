@@ -1,9 +1,8 @@
 // Deleting UUNs past their x= from the vendor's queue (see header).
 #include "server/publish/queue_expiry.hpp"
 
-#include "lib/proto/identity.hpp"
-#include "lib/util/log.hpp"
 #include "lib/util/spawn.hpp"
+#include "server/publish/relay_map.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -14,25 +13,6 @@ namespace uun::publish {
 namespace {
 
 constexpr std::size_t max_listing_bytes = 64u << 20;  // about 200 000 queued mails
-
-std::string lower(std::string_view s)
-{
-    std::string out(s);
-    for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
-// "gw-1" from "uun+gw-1@<domain>", or "" for any other sender.
-std::string appliance_of(std::string_view sender, std::string_view sender_domain)
-{
-    std::string folded = lower(sender);
-    std::string suffix = cat("@", lower(sender_domain));
-    if (!folded.starts_with("uun+") || !folded.ends_with(suffix))
-        return "";
-    std::string id(sender.substr(4, sender.size() - 4 - suffix.size()));
-    return proto::is_valid_appliance_id(id) ? id : "";
-}
 
 std::string describe(const spawn_outcome& o)
 {
@@ -72,7 +52,7 @@ std::vector<expired_uun> expired_uuns(const std::vector<queued_mail>& mails, std
 {
     std::vector<expired_uun> out;
     for (const auto& m : mails) {
-        std::string id = appliance_of(m.sender, sender_domain);
+        std::string id = appliance_of_sender(m.sender, sender_domain);
         if (id.empty() || m.arrival_time + lifetime >= now)
             continue;
         // Queue ids are [0-9A-Za-z]; anything else never reaches postsuper's stdin.

@@ -35,6 +35,16 @@ std::string envelope_sender(std::string_view appliance_id, std::string_view send
     return cat("uun+", appliance_id, "@", sender_domain);
 }
 
+std::string appliance_of_sender(std::string_view sender, std::string_view sender_domain)
+{
+    std::string folded = lower(sender);
+    std::string suffix = cat("@", lower(sender_domain));
+    if (!folded.starts_with("uun+") || !folded.ends_with(suffix))
+        return "";
+    std::string id(sender.substr(4, sender.size() - 4 - suffix.size()));
+    return proto::is_valid_appliance_id(id) ? id : "";
+}
+
 result<std::string> next_hop(std::string_view address, int port)
 {
     if (port < 1 || port > 65535)

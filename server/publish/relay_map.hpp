@@ -24,6 +24,9 @@ inline constexpr std::string_view withdrawn_route = "discard:uun route withdrawn
 
 // uun+<appliance-id>@<sender_domain>: the envelope sender of that appliance's UUNs.
 std::string envelope_sender(std::string_view appliance_id, std::string_view sender_domain);
+// The other way (any case, as Postfix may keep it): the appliance id of such
+// a sender, or "" for any other sender or an id the protocol refuses.
+std::string appliance_of_sender(std::string_view sender, std::string_view sender_domain);
 
 // [192.0.2.7]:25 or [ipv6:2001:db8::7]:2525, from a recorded address and port.
 result<std::string> next_hop(std::string_view address, int port);
