@@ -1,46 +1,12 @@
-// YAML config validation (see header). yaml-cpp parses; we walk the tree once
-// and remember which keys were asked for, so leftovers are unknown keys.
+// YAML config validation (see header): the section accessors. yaml-cpp
+// parses; we walk the tree once and remember which keys were asked for, so
+// leftovers are unknown keys (document::finish, config_document.cpp).
 #include "lib/util/config.hpp"
 
-#include "lib/util/file_util.hpp"
+#include "lib/util/config_state.hpp"
 #include "lib/util/units.hpp"
 
 namespace uun::config {
-
-namespace {
-
-constexpr std::uint64_t max_config_bytes = 1 << 20;
-
-}  // namespace
-
-struct visited_mapping {
-    YAML::Node node;
-    std::string path;
-    std::set<std::string, std::less<>> used;
-};
-
-struct document_state {
-    std::string name;
-    YAML::Node root;
-    std::vector<std::pair<int, std::string>> errors;  // line, message
-    std::vector<std::pair<int, std::string>> missing;  // report_missing: line, message
-    std::vector<std::shared_ptr<visited_mapping>> visited;
-    std::map<std::string, std::shared_ptr<visited_mapping>, std::less<>> by_path;
-    settings read;
-
-    visited_mapping& mapping(const YAML::Node& node, const std::string& path)
-    {
-        auto it = by_path.find(path);
-        if (it != by_path.end())
-            return *it->second;
-        auto m = std::make_shared<visited_mapping>(visited_mapping{node, path, {}});
-        visited.push_back(m);
-        by_path.emplace(path, m);
-        return *m;
-    }
-
-    void add(int line, std::string message) { errors.emplace_back(line, std::move(message)); }
-};
 
 section::section(std::shared_ptr<document_state> state, YAML::Node node, std::string path)
     : state_(std::move(state)), node_(std::move(node)), path_(std::move(path))
@@ -87,18 +53,25 @@ void section::type_error(std::string_view key, const YAML::Node& node, std::stri
     state_->add(line_of(node), cat("'", dotted(key), "' must be ", want, ", not ", got));
 }
 
-void section::report(std::string_view key, std::string_view message)
+int section::line_of_key(std::string_view key) const
 {
     YAML::Node value = node_.IsMap() ? node_[std::string(key)] : YAML::Node();
-    int line = value.IsDefined() ? line_of(value) : line_of(node_);
-    state_->add(line, cat("'", dotted(key), "': ", message));
+    return value.IsDefined() ? line_of(value) : line_of(node_);
+}
+
+void section::report(std::string_view key, std::string_view message)
+{
+    state_->add(line_of_key(key), cat("'", dotted(key), "': ", message));
 }
 
 void section::report_missing(std::string_view key, std::string_view message)
 {
-    YAML::Node value = node_.IsMap() ? node_[std::string(key)] : YAML::Node();
-    int line = value.IsDefined() ? line_of(value) : line_of(node_);
-    state_->missing.emplace_back(line, cat("'", dotted(key), "': ", message));
+    state_->missing.emplace_back(line_of_key(key), cat("'", dotted(key), "': ", message));
+}
+
+void section::warn(std::string_view key, std::string_view message)
+{
+    state_->warnings.emplace_back(line_of_key(key), cat("'", dotted(key), "': ", message));
 }
 
 std::optional<std::string> section::take_scalar(std::string_view key, bool required, std::string_view want)
@@ -320,76 +293,6 @@ std::vector<std::pair<std::string, section>> section::children(std::string_view 
         out.emplace_back(name, section(state_, it->second, cat(dotted(key), ".", name)));
     }
     return out;
-}
-
-document::document(std::shared_ptr<document_state> state) : state_(std::move(state)) {}
-
-result<document> document::load(const std::string& path)
-{
-    auto text = read_file(path, max_config_bytes);
-    if (!text)
-        return std::unexpected(text.error());
-    return parse(*text, path);
-}
-
-result<document> document::parse(std::string_view text, const std::string& name)
-{
-    auto state = std::make_shared<document_state>();
-    state->name = name;
-    try {
-        state->root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-        return fail(cat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": YAML syntax error: ", e.msg));
-    }
-    if (!state->root.IsDefined() || state->root.IsNull())
-        state->root = YAML::Node(YAML::NodeType::Map);
-    if (!state->root.IsMap())
-        return fail(cat(name, ":1: the top level must be a mapping of keys to values"));
-    return document(std::move(state));
-}
-
-section document::root()
-{
-    return section(state_, state_->root, "");
-}
-
-const settings& document::values() const
-{
-    return state_->read;
-}
-
-const std::string& document::name() const
-{
-    return state_->name;
-}
-
-result<void> document::finish(host_checks host)
-{
-    auto errors = state_->errors;
-    if (host == host_checks::enforce)
-        errors.insert(errors.end(), state_->missing.begin(), state_->missing.end());
-    for (const auto& m : state_->visited) {
-        if (!m->node.IsMap())
-            continue;
-        for (auto it = m->node.begin(); it != m->node.end(); ++it) {
-            const std::string& key = it->first.Scalar();
-            if (m->used.find(key) != m->used.end())
-                continue;
-            std::string known;
-            for (const auto& u : m->used)
-                known += known.empty() ? u : ", " + u;
-            std::string where = m->path.empty() ? "" : cat(" in '", m->path, "'");
-            errors.emplace_back(it->first.Mark().line + 1,
-                                cat("unknown key '", key, "'", where, known.empty() ? "" : cat(" (known: ", known, ")")));
-        }
-    }
-    if (errors.empty())
-        return {};
-    std::stable_sort(errors.begin(), errors.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::string message;
-    for (const auto& [line, text] : errors)
-        message += cat(message.empty() ? "" : "\n", state_->name, ":", line, ": ", text);
-    return fail(message);
 }
 
 }  // namespace uun::config

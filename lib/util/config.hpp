@@ -70,6 +70,9 @@ public:
     // The same for a problem of the host, not of the file: a path that does
     // not exist (yet). --print-config ignores these (host_checks::ignore).
     void report_missing(std::string_view key, std::string_view message);
+    // A value that works but is unwise (two keys that fit badly together):
+    // the load succeeds, and the program logs document::warnings().
+    void warn(std::string_view key, std::string_view message);
     std::string dotted(std::string_view key) const;
 
 private:
@@ -77,6 +80,7 @@ private:
     std::optional<std::string> take_scalar(std::string_view key, bool required, std::string_view want);
     void type_error(std::string_view key, const YAML::Node& node, std::string_view want);
     int line_of(const YAML::Node& node) const;
+    int line_of_key(std::string_view key) const;  // key's line, else the section's
     void record(std::string_view key, std::string value);
     // The *_or accessors without the record.
     std::int64_t read_integer(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max);
@@ -101,6 +105,8 @@ public:
     result<void> finish(host_checks host = host_checks::enforce);
     // What was read so far (see settings).
     const settings& values() const;
+    // "file:line: 'key': message" for each section::warn, in the order given.
+    std::vector<std::string> warnings() const;
 
 private:
     explicit document(std::shared_ptr<document_state> state);

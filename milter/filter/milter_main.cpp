@@ -35,40 +35,46 @@ constexpr int exit_failure = 1;
 constexpr int exit_usage = 2;
 
 struct options {
-    std::string config_path = std::string(UUN_SYSCONFDIR) + "/milter.yaml";
+    std::string config_path;  // -c, else <sysconfdir>/milter.yaml
     bool foreground = false;
     bool check_only = false;
     bool print_config = false;
     std::string print_key;  // --print-config KEY
 };
 
+const program_help milter_help{
+    "uun-milter",
+    {"[-c FILE] [-f]", "[-c FILE] -t", "[-c FILE] --print-config [KEY]", "-h | -V"},
+    "The appliance's mail filter (libmilter, for Postfix or Sendmail): takes the\n"
+    "signed urgent update notifications out of the mail stream and wakes uun-updater.",
+    {"uun-milter -t                     # check milter.yaml and the keys, then exit",
+     "uun-milter -f                     # run in the foreground, log to stderr",
+     "uun-milter --print-config socket  # where Postfix's smtpd_milters must point"},
+    "  0  done (-t: the config and keys are good)\n"
+    "  1  the start failed: the socket, the pid file or the state directory (the message names it)\n"
+    "  2  usage error, or milter.yaml, a key, the user or the socket group is unusable\n"};
+
 // nullopt: exit with *code (help, version, bad usage).
 std::optional<options> parse_options(int argc, char** argv, int& code)
 {
     namespace po = boost::program_options;
     options o;
-    po::options_description desc("usage: uun-milter [-f] [-t] [-c milter.yaml] [--print-config [KEY]]");
-    desc.add_options()("help,h", "show this help")("version,V", "show the version")(
-        "config,c", po::value(&o.config_path), "config file (default " UUN_SYSCONFDIR "/milter.yaml)")(
-        "foreground,f", po::bool_switch(&o.foreground), "stay in the foreground and log to stderr")(
-        "check-config,t", po::bool_switch(&o.check_only), "check the config and keys, then exit")(
+    po::options_description desc("Options");
+    add_config_option(desc, &o.config_path, "milter.yaml");
+    add_foreground_option(desc, &o.foreground);
+    desc.add_options()("check-config,t", po::bool_switch(&o.check_only), "check the config and keys, then exit")(
         "print-config", po::bool_switch(&o.print_config), config::print_config_help);
+    add_help_version_options(desc);
     po::variables_map vm;
     try {
         vm = parse_with_print_key(std::vector<std::string>(argv + 1, argv + argc), desc, o.print_key);
     } catch (const po::error& e) {
-        std::cerr << "uun-milter: " << e.what() << "\n" << desc;
+        std::cerr << "uun-milter: " << e.what() << " (see --help)\n";
         code = exit_usage;
         return std::nullopt;
     }
-    if (vm.count("help")) {
-        std::cout << desc;
-        code = exit_ok;
-        return std::nullopt;
-    }
-    if (vm.count("version")) {
-        std::cout << "uun-milter " UUN_VERSION "\n";
-        code = exit_ok;
+    if (auto answered = answer_help_or_version(vm, milter_help, desc, std::cout)) {
+        code = *answered;
         return std::nullopt;
     }
     return o;

@@ -63,44 +63,49 @@ struct command_line {
     std::string print_key;  // --print-config KEY
 };
 
+const program_help updater_help{
+    "uun-updater",
+    {"[-c FILE] [-f] [-d]", "[-c FILE] --once [-d]", "[-c FILE] --print-identity", "[-c FILE] --print-config [KEY]",
+     "-h | -V"},
+    "The appliance's update daemon: polls uun-server on its countdown and at once\n"
+    "when uun-milter drops a trigger; fetches, verifies and installs the entries\n"
+    "for this appliance and reports what it did.",
+    {"uun-updater --once -f -d       # one poll now, every step on stderr",
+     "uun-updater --print-identity   # the id and key the vendor admits (uun-publish --accept)",
+     "uun-updater --print-config appliance.id"},
+    "  0  done (--once: nothing failed)\n"
+    "  1  --once: something failed (the log says what)\n"
+    "  2  usage error, or updater.yaml, a key, the state or the spool is unusable\n"
+    "  3  --once in root mode: the server withholds, freezes or replays (a trust alarm)\n"};
+
 // nullopt: exit with code (help, version, a bad command line).
 std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
 {
     command_line cl;
-    po::options_description options("uun-updater options");
+    po::options_description options("Options");
+    add_config_option(options, &cl.config_path, "updater.yaml");
+    add_foreground_option(options, &cl.foreground);
     options.add_options()
-        ("config,c", po::value(&cl.config_path)->default_value(UUN_SYSCONFDIR "/updater.yaml"), "configuration file")
-        ("foreground,f", "stay in the foreground and log to stderr (else: detach, log to syslog, facility mail)")
-        ("once", "poll once (urgent when triggers wait), then exit: 0 when nothing failed, 1 when something "
-                 "failed, 3 when the server withholds, freezes or replays (root mode)")
-        ("debug,d", "log debug messages too")
-        ("print-config", config::print_config_help)
-        ("print-identity", "print the appliance's id, product and key fingerprint (what the vendor accepts with "
-                           "uun-publish --accept), making the key on a new appliance, then exit")
-        ("version,V", "print the version")
-        ("help,h", "this help");
+        ("once", po::bool_switch(&cl.once), "poll once (urgent when triggers wait), then exit (see Exit status)")
+        ("debug,d", po::bool_switch(&cl.debug), "log debug messages too")
+        ("print-config", po::bool_switch(&cl.print_config), config::print_config_help)
+        ("print-identity", po::bool_switch(&cl.print_identity),
+         "print the appliance's id, product and key fingerprint (what the vendor accepts with "
+         "uun-publish --accept), making the key on a new appliance, then exit");
+    add_help_version_options(options);
     po::variables_map vm;
     try {
         vm = parse_with_print_key(std::vector<std::string>(argv + 1, argv + argc), options, cl.print_key);
     } catch (const po::error& e) {
-        std::cerr << "uun-updater: " << e.what() << "\n" << options;
+        std::cerr << "uun-updater: " << e.what() << " (see --help)\n";
         code = exit_setup;
         return std::nullopt;
     }
+    if (auto answered = answer_help_or_version(vm, updater_help, options, std::cout)) {
+        code = *answered;
+        return std::nullopt;
+    }
     code = exit_ok;
-    if (vm.count("help")) {
-        std::cout << "usage: uun-updater [-c updater.yaml] [-f] [--once] [-d] [--print-config [KEY]] [--print-identity]\n" << options;
-        return std::nullopt;
-    }
-    if (vm.count("version")) {
-        std::cout << "uun-updater " << UUN_VERSION << "\n";
-        return std::nullopt;
-    }
-    cl.foreground = vm.count("foreground") > 0;
-    cl.once = vm.count("once") > 0;
-    cl.debug = vm.count("debug") > 0;
-    cl.print_config = vm.count("print-config") > 0;
-    cl.print_identity = vm.count("print-identity") > 0;
     return cl;
 }
 

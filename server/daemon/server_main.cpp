@@ -4,6 +4,7 @@
 #include "server/daemon/server_main.hpp"
 
 #include "lib/util/clock.hpp"
+#include "lib/util/command_line.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "lib/util/startup.hpp"
@@ -136,7 +137,7 @@ int server_main(int argc, char** argv)
         return 0;
     }
     if (command->version) {
-        std::printf("uun-server %s\n", UUN_VERSION);
+        std::printf("%s\n", version_line("uun-server").c_str());
         return 0;
     }
     auto config = settings::load_server_config(command->config, settings::config_purpose::daemon);
@@ -153,6 +154,8 @@ int server_main(int argc, char** argv)
     bool log_to_stderr = command->foreground || !config->log.syslog;
     log::open("uun-server", log_to_stderr ? log::sink::stderr_stream : log::sink::syslog, config->log.debug);
     startup_reporter report(log_to_stderr);
+    for (const auto& w : config->warnings)
+        log::warning(cat("warning: ", w));
     // A peer that vanishes mid-write must be an error code, not a signal.
     std::signal(SIGPIPE, SIG_IGN);
     raise_descriptor_limit(config->limits.max_connections);

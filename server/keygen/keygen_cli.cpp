@@ -1,9 +1,9 @@
 // uun-keygen's command line (Boost.Program_options, like the other programs):
 // NAME makes a key pair; --root-new, --root-sign and --root-show are the key
-// ceremony's steps (root_commands.hpp). Exit codes are in usage_text.
+// ceremony's steps (root_commands.hpp). Exit codes are in keygen_help.
+#include "lib/util/command_line.hpp"
 #include "server/keygen/keygen.hpp"
 #include "server/keygen/root_commands.hpp"
-#include "uun_build_config.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -22,8 +22,8 @@ po::options_description visible_options()
     po::options_description d("Root options");
     d.add_options()
         ("root-new", po::value<std::string>()->value_name("OUT.json"), "write an unsigned root envelope")
-        ("version", po::value<std::uint64_t>()->value_name("N"),
-         "with --root-new: the root's version (1 for the first); alone, without N: uun-keygen's version")
+        ("root-version", po::value<std::uint64_t>()->value_name("N"),
+         "with --root-new: the root's version (1 for the first)")
         ("expires", po::value<std::string>()->value_name("WHEN"),
          "with --root-new: a duration from now (365d) or a UTC date (2027-12-31)")
         ("root-key", po::value<std::string>()->value_name("A.pub,.."), "root role's public keys")
@@ -35,27 +35,30 @@ po::options_description visible_options()
         ("key", po::value<std::string>()->value_name("K.key"), "with --root-sign: the private key (PEM)")
         ("root-show", po::value<std::string>()->value_name("FILE.json"), "show FILE's roles and whether it verifies")
         ("previous", po::value<std::string>()->value_name("PREV.json"),
-         "with --root-show: check FILE as the successor of PREV")
-        ("help,h", "show this help");
+         "with --root-show: check FILE as the successor of PREV");
+    add_help_version_options(d);
     return d;
 }
 
-std::string usage_text()
-{
-    std::ostringstream out;
-    out << "Usage:\n"
-           "  uun-keygen NAME\n"
-           "  uun-keygen --root-new OUT.json --version N --expires WHEN --root-key A.pub,B.pub,C.pub\n"
-           "             --root-threshold K --publisher-key P.pub --timestamp-key T.pub --notify-key N.pub\n"
-           "  uun-keygen --root-sign FILE.json --key K.key\n"
-           "  uun-keygen --root-show FILE.json [--previous PREV.json]\n\n"
-           "NAME: writes NAME.key (Ed25519 private key, PEM, mode 0600) and NAME.pub (public key,\n"
-           "PEM) and prints the key id. Refuses to overwrite either file.\n\n"
-        << visible_options() << "\n"
-        << "Exit status: 0 done (--root-show: it verifies), 1 --root-show: it does not verify,\n"
-           "2 usage, 3 a file exists, cannot be read or written, or is not valid.\n";
-    return out.str();
-}
+const program_help keygen_help{
+    "uun-keygen",
+    {"NAME",
+     "--root-new OUT.json --root-version N --expires WHEN --root-key A.pub,B.pub,C.pub\n"
+     "             --root-threshold K --publisher-key P.pub --timestamp-key T.pub --notify-key N.pub",
+     "--root-sign FILE.json --key K.key", "--root-show FILE.json [--previous PREV.json]", "-h | -V"},
+    "NAME: writes NAME.key (Ed25519 private key, PEM, mode 0600) and NAME.pub (public key,\n"
+    "PEM) and prints the key id. Refuses to overwrite either file. The --root options\n"
+    "are the steps of the root key ceremony (doc/trust.md).",
+    {"uun-keygen publisher          # publisher.key and publisher.pub",
+     "uun-keygen --root-new 1.root.json --root-version 1 --expires 365d --root-key r1.pub,r2.pub,r3.pub \\\n"
+     "             --root-threshold 2 --publisher-key publisher.pub --timestamp-key timestamp.pub \\\n"
+     "             --notify-key notify.pub",
+     "uun-keygen --root-sign 1.root.json --key r1.key   # once per root key holder",
+     "uun-keygen --root-show 2.root.json --previous 1.root.json"},
+    "  0  done (--root-show: it verifies)\n"
+    "  1  --root-show: it does not verify\n"
+    "  2  usage error\n"
+    "  3  a file exists, cannot be read or written, or is not valid\n"};
 
 std::vector<std::string> split_list(const std::string& text)
 {
@@ -79,13 +82,13 @@ result<root_new_request> read_root_new(const po::variables_map& vm)
 {
     root_new_request r;
     r.out_path = vm["root-new"].as<std::string>();
-    for (const char* needed : {"version", "expires", "root-key", "root-threshold", "publisher-key", "timestamp-key",
+    for (const char* needed : {"root-version", "expires", "root-key", "root-threshold", "publisher-key", "timestamp-key",
                                "notify-key"})
         if (!vm.count(needed))
             return fail(cat("--root-new needs --", needed));
-    r.version = vm["version"].as<std::uint64_t>();
+    r.version = vm["root-version"].as<std::uint64_t>();
     if (r.version == 0)
-        return fail("--version must be at least 1");
+        return fail("--root-version must be at least 1");
     auto expires = parse_expiry(vm["expires"].as<std::string>(), std::time(nullptr));
     if (!expires)
         return std::unexpected(expires.error());
@@ -113,8 +116,8 @@ result<std::string> pick_command(const po::variables_map& vm, std::size_t names)
     for (const char* o : root_new_only)
         if (vm.count(o) && command != "root-new")
             return fail(cat("--", o, " goes with --root-new only"));
-    if (vm.count("version") && command != "root-new")
-        return fail("--version N goes with --root-new only");
+    if (vm.count("root-version") && command != "root-new")
+        return fail("--root-version N goes with --root-new only");
     if (vm.count("key") && command != "root-sign")
         return fail("--key goes with --root-sign only");
     if (vm.count("previous") && command != "root-show")
@@ -168,11 +171,6 @@ int run_command(const std::string& command, const po::variables_map& vm, const s
 
 int run_keygen_cli(int argc, const char* const argv[], std::ostream& out, std::ostream& err)
 {
-    // --version alone is the program's; with --root-new it takes the root's N.
-    if (argc == 2 && std::string_view(argv[1]) == "--version") {
-        out << "uun-keygen " << UUN_VERSION << "\n";
-        return 0;
-    }
     po::options_description hidden;
     hidden.add_options()("name", po::value<std::vector<std::string>>());
     po::options_description all;
@@ -187,11 +185,14 @@ int run_keygen_cli(int argc, const char* const argv[], std::ostream& out, std::o
         err << "uun-keygen: " << e.what() << " (see --help)\n";
         return 2;
     }
-    auto names = vm.count("name") ? vm["name"].as<std::vector<std::string>>() : std::vector<std::string>{};
-    if (vm.count("help")) {
-        out << usage_text();
-        return 0;
+    // The root's number was once --version N: an old ceremony script must not get ours printed.
+    if (given(vm, "version") && vm.count("root-new")) {
+        err << "uun-keygen: --version is uun-keygen's own version; the root's number is --root-version N\n";
+        return 2;
     }
+    if (auto answered = answer_help_or_version(vm, keygen_help, visible_options(), out))
+        return *answered;
+    auto names = vm.count("name") ? vm["name"].as<std::vector<std::string>>() : std::vector<std::string>{};
     auto command = pick_command(vm, names.size());
     if (!command) {
         err << "uun-keygen: " << command.error().message << " (see --help)\n";

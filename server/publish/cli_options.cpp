@@ -3,6 +3,7 @@
 #include "server/publish/cli_options.hpp"
 
 #include "lib/proto/identity.hpp"
+#include "lib/util/command_line.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/result.hpp"
 #include "uun_build_config.hpp"
@@ -10,6 +11,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <sstream>
 
 namespace po = boost::program_options;
@@ -26,9 +28,8 @@ namespace {
 po::options_description visible_options()
 {
     po::options_description d("Options");
+    add_config_option(d, nullptr, "server.yaml");
     d.add_options()
-        ("config,c", po::value<std::string>()->value_name("PATH"),
-         ("server.yaml to read (default " + default_config_path() + ")").c_str())
         ("channel", po::value<std::string>()->value_name("C"), "publish FILE to channel C (one of publish.channels)")
         ("name", po::value<std::string>()->value_name("N"), "file name the entry carries (default: FILE's base name)")
         ("urgent", "mark the entry urgent and send a UUN to every affected appliance")
@@ -38,10 +39,12 @@ po::options_description visible_options()
          "send the UUNs of urgent entry SEQ again to affected appliances that have not installed it")
         ("wait", po::value<std::int64_t>()->value_name("SECONDS")->implicit_value(default_wait_seconds),
          "after notifying, show progress until every appliance reported (default 600 s)")
-        ("status", po::value<std::uint64_t>()->value_name("SEQ"), "show entry SEQ and what each appliance did")
+        ("status", po::value<std::vector<std::string>>()->value_name("[SEQ]")->multitoken()->zero_tokens(),
+         "show entry SEQ (default: the newest) and what each appliance did")
         ("list", "show recent entries with their counts")
         ("limit", po::value<std::size_t>()->value_name("N"), "entries --list shows (default 20)")
         ("appliances", "show the registry of appliances")
+        ("json", "with --status, --list, --appliances or --pending: one JSON document, for scripts")
         ("pending", "show the appliance keys waiting for admission (registry.admission)")
         ("expire-queue", "delete the UUNs past their x= from the local MTA's queue (uun-expire-queue.timer)")
         ("accept", po::value<std::string>()->value_name("ID"),
@@ -51,9 +54,8 @@ po::options_description visible_options()
          "with --accept or --reject: the key, as uun-updater --print-identity shows it")
         ("forget", po::value<std::string>()->value_name("ID"),
          "remove appliance ID's registry row and admission requests")
-        ("print-config", config::print_config_help)
-        ("help,h", "show this help")
-        ("version", "show the version");
+        ("print-config", config::print_config_help);
+    add_help_version_options(d);
     return d;
 }
 
@@ -61,8 +63,7 @@ po::options_description visible_options()
 
 std::string_view exit_code_help()
 {
-    return "Exit status:\n"
-           "  0  done (with --wait: every appliance installed)\n"
+    return "  0  done (with --wait: every appliance installed)\n"
            "  2  usage or server.yaml error\n"
            "  3  bad input: FILE missing, unreadable, empty or too large; unknown channel or seq;\n"
            "     bad --name or --target; publish.key or publish.notify_key unreadable;\n"
@@ -74,23 +75,34 @@ std::string_view exit_code_help()
            "  6  --wait: time ran out, or an appliance reported a failed install\n";
 }
 
+const program_help& publish_help()
+{
+    static const program_help help{
+        "uun-publish",
+        {"[-c FILE] --channel C [--name N] [--urgent] [--target LIST] [--wait[=S]] FILE",
+         "[-c FILE] --renotify SEQ [--wait[=S]]",
+         "[-c FILE] --status [SEQ] | --list [--limit N] | --appliances | --pending   [--json]",
+         "[-c FILE] --accept ID [--key FPR] | --reject ID [--key FPR] | --forget ID",
+         "[-c FILE] --expire-queue   (every minute, from uun-expire-queue.timer)",
+         "[-c FILE] --print-config [KEY]",
+         "[-c FILE] --serve [REQUEST...]   (the server host's end of publish.remote)",
+         "-h | -V"},
+        "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
+        "signed UUN through the local MTA to each affected appliance's recorded address.\n"
+        "With publish.remote the log, the UUNs and the other commands are the server host's.",
+        {"uun-publish --channel stable --urgent --wait sigs-2026-12-04.tar  # publish, notify, watch",
+         "uun-publish --list                        # the newest entries and their counts",
+         "uun-publish --status 42                   # what each appliance did with entry 42",
+         "uun-publish --appliances --json | jq -r '.appliances[] | select(.state == \"expired\") | .id'",
+         "uun-publish --pending                     # keys waiting for admission",
+         "uun-publish --accept gw-0001 --key SHA256:...  # admit one"},
+        exit_code_help()};
+    return help;
+}
+
 std::string help_text()
 {
-    std::ostringstream out;
-    out << "Usage:\n"
-           "  uun-publish [-c PATH] --channel C [--name N] [--urgent] [--target LIST] [--wait[=S]] FILE\n"
-           "  uun-publish [-c PATH] --renotify SEQ [--wait[=S]]\n"
-           "  uun-publish [-c PATH] --status SEQ | --list [--limit N] | --appliances | --pending\n"
-           "  uun-publish [-c PATH] --accept ID [--key FPR] | --reject ID [--key FPR] | --forget ID\n"
-           "  uun-publish [-c PATH] --expire-queue   (every minute, from uun-expire-queue.timer)\n"
-           "  uun-publish [-c PATH] --print-config [KEY]\n"
-           "  uun-publish [-c PATH] --serve [REQUEST...]   (the server host's end of publish.remote)\n\n"
-           "Signs FILE as the next entry of the update log and, with --urgent, mails a\n"
-           "signed UUN through the local MTA to each affected appliance's recorded address.\n"
-           "With publish.remote the log, the UUNs and the other commands are the server host's.\n\n"
-        << visible_options() << "\n"
-        << exit_code_help();
-    return out.str();
+    return format_help(publish_help(), visible_options());
 }
 
 namespace {
@@ -192,6 +204,23 @@ outcome<bool> read_admission(const po::variables_map& vm, cli_options& o)
     return false;
 }
 
+// --status [SEQ]: 0 stands for the newest entry.
+outcome<std::uint64_t> read_status_seq(const std::vector<std::string>& words)
+{
+    if (words.empty())
+        return 0;
+    if (words.size() > 1)
+        return fail_with(exit_code::usage, "--status takes one SEQ at most");
+    const std::string& w = words.front();
+    std::uint64_t seq = 0;
+    auto [end, ec] = std::from_chars(w.data(), w.data() + w.size(), seq);
+    if (ec != std::errc{} || end != w.data() + w.size())
+        return fail_with(exit_code::usage, cat("the argument ('", w.substr(0, 40), "') for option '--status' is invalid"));
+    if (seq == 0)
+        return fail_with(exit_code::usage, "SEQ starts at 1");
+    return seq;
+}
+
 // No FILE: the one query command given, none of the publishing options.
 outcome<void> read_query(const po::variables_map& vm, cli_options& o)
 {
@@ -203,7 +232,10 @@ outcome<void> read_query(const po::variables_map& vm, cli_options& o)
         o.seq = vm["renotify"].as<std::uint64_t>();
     } else if (vm.count("status")) {
         o.what = command::status;
-        o.seq = vm["status"].as<std::uint64_t>();
+        if (auto seq = read_status_seq(vm["status"].as<std::vector<std::string>>()); seq)
+            o.seq = *seq;
+        else
+            return std::unexpected(seq.error());
     } else if (vm.count("list")) {
         o.what = command::list;
     } else if (vm.count("pending")) {
@@ -218,14 +250,20 @@ outcome<void> read_query(const po::variables_map& vm, cli_options& o)
     }
     if (vm.count("key") && o.what != command::accept && o.what != command::reject)
         return fail_with(exit_code::usage, "--key goes with --accept or --reject only");
-    if ((o.what == command::renotify || o.what == command::status) && o.seq == 0)
+    if (o.what == command::renotify && o.seq == 0)
         return fail_with(exit_code::usage, "SEQ starts at 1");
     return {};
 }
 
-// --limit and --wait, checked against the command they modify.
+// --limit, --wait and --json, checked against the command they modify.
 outcome<void> read_modifiers(const po::variables_map& vm, cli_options& o)
 {
+    if (vm.count("json")) {
+        if (o.what != command::status && o.what != command::list && o.what != command::appliances &&
+            o.what != command::pending)
+            return fail_with(exit_code::usage, "--json goes with --status, --list, --appliances or --pending");
+        o.json = true;
+    }
     if (vm.count("limit")) {
         if (o.what != command::list)
             return fail_with(exit_code::usage, "--limit goes with --list only");
@@ -254,11 +292,11 @@ outcome<cli_options> parse_cli(int argc, const char* const argv[])
 
     cli_options o;
     o.config_path = vm->count("config") ? (*vm)["config"].as<std::string>() : default_config_path();
-    if (vm->count("help")) {
+    if (given(*vm, "help")) {
         o.what = command::help;
         return o;
     }
-    if (vm->count("version")) {
+    if (given(*vm, "version")) {
         o.what = command::version;
         return o;
     }

@@ -40,8 +40,9 @@ struct cli_options {
     std::optional<std::string> name;
     bool urgent = false;
     std::string target;  // comma-separated selectors; empty: every appliance
-    // renotify, status
+    // renotify, status (0 with --status: the newest entry)
     std::uint64_t seq = 0;
+    bool json = false;  // --json: status, list, appliances, pending
     std::optional<std::int64_t> wait_seconds;  // --wait[=SECONDS]
     std::size_t limit = default_list_limit;    // --list
     std::string print_key;                     // --print-config [KEY]

@@ -172,6 +172,14 @@ outcome<store::stored_entry> sign_entry(const cli_options& o, const std::string&
                            log);
 }
 
+outcome<std::unique_ptr<store::store>> open_existing_or_new(const std::string& path)
+{
+    auto s = store::open_sqlite_store(path);
+    if (!s)
+        return fail_with(exit_code::store, cat("store: ", s.error().message));
+    return std::move(*s);
+}
+
 }  // namespace
 
 void audit(const command_env& env, const std::string& message)
@@ -187,10 +195,19 @@ outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool m
     if (must_exist && ::stat(path.c_str(), &st) != 0)
         return fail_with(exit_code::store, cat("store ", path, " does not exist: nothing published and no "
                                                "appliance registered yet (store.sqlite)"));
-    auto s = store::open_sqlite_store(path);
-    if (!s)
-        return fail_with(exit_code::store, cat("store: ", s.error().message));
-    return std::move(*s);
+    return open_existing_or_new(path);
+}
+
+outcome<std::unique_ptr<store::store>> open_store_if_exists(const command_env& env)
+{
+    const auto& path = env.config.store.sqlite;
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) {
+        env.err << "uun-publish: store " << path << " does not exist yet (uun-server makes it when it first "
+                << "starts): nothing published, no appliance registered\n";
+        return std::unique_ptr<store::store>{};
+    }
+    return open_existing_or_new(path);
 }
 
 proto::update_entry draft_entry(const cli_options& o, const std::string& name,
@@ -296,55 +313,6 @@ outcome<void> run_renotify(const cli_options& o, const command_env& env)
         return fail_with(exit_code::store, cat("store: ", progress.error().message));
     auto targets = not_installed(std::move(*affected), *progress);
     return notify_and_report(e, targets, keys->notify_key, **store, **transport, o, env);
-}
-
-outcome<void> run_status(const cli_options& o, const command_env& env)
-{
-    auto store = open_store(env, true);
-    if (!store)
-        return std::unexpected(store.error());
-    auto stored = existing_entry(**store, o.seq);
-    if (!stored)
-        return std::unexpected(stored.error());
-    auto progress = (*store)->progress(o.seq);
-    auto notifications = (*store)->notifications(o.seq);
-    if (!progress)
-        return fail_with(exit_code::store, cat("store: ", progress.error().message));
-    if (!notifications)
-        return fail_with(exit_code::store, cat("store: ", notifications.error().message));
-    env.out << status_report(*stored, *progress, *notifications);
-    return {};
-}
-
-outcome<void> run_list(const cli_options& o, const command_env& env)
-{
-    auto store = open_store(env, true);
-    if (!store)
-        return std::unexpected(store.error());
-    auto recent = (*store)->recent_entries(o.limit);
-    if (!recent)
-        return fail_with(exit_code::store, cat("store: ", recent.error().message));
-    std::vector<listed_entry> listed;
-    for (auto& e : *recent) {
-        auto progress = (*store)->progress(e.entry.seq);
-        if (!progress)
-            return fail_with(exit_code::store, cat("store: ", progress.error().message));
-        listed.push_back({std::move(e), count_progress(*progress)});
-    }
-    env.out << list_report(listed);
-    return {};
-}
-
-outcome<void> run_appliances(const cli_options&, const command_env& env)
-{
-    auto store = open_store(env, true);
-    if (!store)
-        return std::unexpected(store.error());
-    auto rows = (*store)->appliances(0);
-    if (!rows)
-        return fail_with(exit_code::store, cat("store: ", rows.error().message));
-    env.out << appliances_report(*rows, env.clock.now() - env.config.registry.expire_after.count());
-    return {};
 }
 
 outcome<void> run_query_command(const cli_options& o, const command_env& env)

@@ -41,14 +41,19 @@ void report_published(const store::stored_entry& stored, const command_env& env,
 void audit(const command_env& env, const std::string& message);
 // The store of store.sqlite; must_exist: a missing file is an error, not a new store.
 outcome<std::unique_ptr<store::store>> open_store(const command_env& env, bool must_exist);
+// For the reports: a missing file is an empty store (null, said on env.err),
+// and is not made: the file is uun-server's, with its owner and mode.
+outcome<std::unique_ptr<store::store>> open_store_if_exists(const command_env& env);
 
 outcome<void> run_publish(const cli_options& options, const command_env& env);
 outcome<void> run_renotify(const cli_options& options, const command_env& env);
+// The reports (commands_reports.cpp): --status, --list, --appliances,
+// --pending, as tables or --json; on a fresh store each is empty, exit 0.
 outcome<void> run_status(const cli_options& options, const command_env& env);
 outcome<void> run_list(const cli_options& options, const command_env& env);
 outcome<void> run_appliances(const cli_options& options, const command_env& env);
-// Admission (commands_admission.cpp): --pending, --accept, --reject, --forget.
 outcome<void> run_pending(const cli_options& options, const command_env& env);
+// Admission (commands_admission.cpp): --accept, --reject, --forget.
 outcome<void> run_accept(const cli_options& options, const command_env& env);
 outcome<void> run_reject(const cli_options& options, const command_env& env);
 outcome<void> run_forget(const cli_options& options, const command_env& env);

@@ -1,27 +1,12 @@
-// The admission commands (doc/protocol.md, "Admission"): --pending lists
-// the keys waiting, --accept makes one the registry row of its id (a re-key
-// when the id had another), --reject refuses a key for good, --forget drops
-// an id's row and requests. Each says what changed, for the audit log too.
+// The admission commands (doc/protocol.md, "Admission"): --accept makes one
+// pending key the registry row of its id (a re-key when the id had another),
+// --reject refuses a key for good, --forget drops an id's row and requests.
+// Each says what changed, for the audit log too. --pending, which lists the
+// keys waiting, is a report (commands_reports.cpp).
 #include "lib/proto/appliance_key.hpp"
 #include "server/publish/commands.hpp"
-#include "server/publish/tables.hpp"
 
 namespace uun::publish {
-
-namespace {
-}  // namespace
-
-outcome<void> run_pending(const cli_options&, const command_env& env)
-{
-    auto store = open_store(env, true);
-    if (!store)
-        return std::unexpected(store.error());
-    auto requests = (*store)->admission_requests();
-    if (!requests)
-        return fail_with(exit_code::store, cat("store: ", requests.error().message));
-    env.out << admission_report(*requests);
-    return {};
-}
 
 outcome<void> run_accept(const cli_options& o, const command_env& env)
 {

@@ -4,6 +4,7 @@
 #include "server/publish/publish_app.hpp"
 
 #include "lib/util/clock.hpp"
+#include "lib/util/command_line.hpp"
 #include "lib/util/config_print.hpp"
 #include "lib/util/log.hpp"
 #include "server/publish/cli_options.hpp"
@@ -81,7 +82,7 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
         return 0;
     }
     if (options->what == command::version) {
-        out << "uun-publish " << UUN_VERSION << "\n";
+        out << version_line("uun-publish") << "\n";
         return 0;
     }
     auto config = settings::load_server_config(options->config_path, settings::config_purpose::publish);
@@ -94,6 +95,10 @@ int run_publish_cli(int argc, const char* const argv[], std::ostream& out, std::
                                       err);
     if (config->log.syslog)
         log::open("uun-publish", log::sink::syslog, config->log.debug);
+    // Not from the once-a-minute timer, which would repeat them all day.
+    if (options->what != command::expire_queue)
+        for (const auto& w : config->warnings)
+            err << "uun-publish: warning: " << w << "\n";
 
     system_clock clock;
     command_env env{

@@ -44,7 +44,9 @@ std::vector<std::string> forwarded_words(const cli_options& o)
         words.insert(words.end(), {"--renotify", std::to_string(o.seq)});
         break;
     case command::status:
-        words.insert(words.end(), {"--status", std::to_string(o.seq)});
+        words.emplace_back("--status");
+        if (o.seq != 0)
+            words.push_back(std::to_string(o.seq));
         break;
     case command::list:
         words.insert(words.end(), {"--list", "--limit", std::to_string(o.limit)});
@@ -73,6 +75,8 @@ std::vector<std::string> forwarded_words(const cli_options& o)
     }
     if (o.wait_seconds)
         words.push_back(cat("--wait=", *o.wait_seconds));
+    if (o.json)
+        words.emplace_back("--json");
     return words;
 }
 

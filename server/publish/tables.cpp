@@ -29,6 +29,23 @@ bool starts_with(const std::string& s, std::string_view prefix)
     return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+const std::vector<std::string> status_columns{"APPLIANCE", "ADDRESS", "NOTIFIED", "RESULT",
+                                              "FETCHED",   "STATUS",  "DETAIL"};
+const std::vector<std::string> list_columns{"SEQ",      "ID",        "CHANNEL",        "URGENT",
+                                            "PUBLISHED", "NOTIFIED",  "HANDOFF-FAILED", "FETCHED",
+                                            "INSTALLED", "INSTALL-FAILED", "NAME"};
+const std::vector<std::string> appliance_columns{"ID",       "ADDRESS",  "PORT",      "RECIPIENT",
+                                                 "PRODUCT",  "VERSION",  "CHANNELS",  "LAST-SEQ",
+                                                 "LAST-SEEN", "KEY",     "STATE"};
+const std::vector<std::string> admission_columns{"ID",      "KEY",     "STATE",      "ADDRESS",
+                                                 "PRODUCT", "VERSION", "FIRST-SEEN", "LAST-SEEN"};
+
+// An empty result is still a table: its header, then why it is empty.
+std::string empty_table(const std::vector<std::string>& columns, std::string_view why)
+{
+    return format_table(columns, {}) + "(" + std::string(why) + ")\n";
+}
+
 }  // namespace
 
 std::string iso8601_utc(std::int64_t unix_seconds)
@@ -98,7 +115,7 @@ std::string status_report(const store::stored_entry& stored, const std::vector<s
                                         "MTA (they may be queued); uun-publish --renotify ", e.seq, " sends them again\n");
     out += "\n";
     if (progress.empty())
-        return out + "no appliance has been notified or has reported for this entry\n";
+        return out + empty_table(status_columns, "no appliance has been notified or has reported for this entry");
 
     std::map<std::string, const store::notification_record*> by_id;
     for (const auto& n : notifications)
@@ -114,7 +131,12 @@ std::string status_report(const store::stored_entry& stored, const std::vector<s
         rows.push_back({p.appliance_id, or_dash(address), iso8601_utc(p.notified_at), or_dash(p.notify_result),
                         iso8601_utc(p.fetched_at), or_dash(p.status), or_dash(p.detail)});
     }
-    return out + format_table({"APPLIANCE", "ADDRESS", "NOTIFIED", "RESULT", "FETCHED", "STATUS", "DETAIL"}, rows);
+    return out + format_table(status_columns, rows);
+}
+
+std::string empty_status_report()
+{
+    return "no entries published yet\n\n" + empty_table(status_columns, "no appliance has been notified");
 }
 
 entry_counts count_progress(const std::vector<store::appliance_progress>& progress)
@@ -140,7 +162,7 @@ entry_counts count_progress(const std::vector<store::appliance_progress>& progre
 std::string list_report(const std::vector<listed_entry>& entries)
 {
     if (entries.empty())
-        return "no entries published yet\n";
+        return empty_table(list_columns, "no entries published yet");
     std::vector<std::vector<std::string>> rows;
     for (const auto& l : entries) {
         const auto& e = l.entry.entry;
@@ -149,15 +171,13 @@ std::string list_report(const std::vector<listed_entry>& entries)
                         cat(c.queued), cat(c.handoff_failed), cat(c.fetched), cat(c.installed),
                         cat(c.install_failed), e.name});
     }
-    return format_table({"SEQ", "ID", "CHANNEL", "URGENT", "PUBLISHED", "NOTIFIED", "HANDOFF-FAILED", "FETCHED",
-                         "INSTALLED", "INSTALL-FAILED", "NAME"},
-                        rows);
+    return format_table(list_columns, rows);
 }
 
 std::string appliances_report(const std::vector<store::appliance_record>& appliances, std::int64_t live_since)
 {
     if (appliances.empty())
-        return "no appliances registered\n";
+        return empty_table(appliance_columns, "no appliances registered");
     std::vector<std::vector<std::string>> rows;
     for (const auto& a : appliances) {
         std::string channels;
@@ -167,22 +187,20 @@ std::string appliances_report(const std::vector<store::appliance_record>& applia
                         or_dash(channels), cat(a.last_seq), iso8601_utc(a.last_seen),
                         key_column(a.key), a.last_seen >= live_since ? "live" : "expired"});
     }
-    return format_table({"ID", "ADDRESS", "PORT", "RECIPIENT", "PRODUCT", "VERSION", "CHANNELS", "LAST-SEQ",
-                         "LAST-SEEN", "KEY", "STATE"},
-                        rows);
+    return format_table(appliance_columns, rows);
 }
 
 std::string admission_report(const std::vector<store::admission_request>& requests)
 {
     if (requests.empty())
-        return "no appliance waits for admission\n";
+        return empty_table(admission_columns, "no appliance waits for admission");
     std::vector<std::vector<std::string>> rows;
     for (const auto& r : requests) {
         const auto& a = r.appliance;
         rows.push_back({a.id, key_column(a.key), r.state, a.address, a.product, a.version, iso8601_utc(a.first_seen),
                         iso8601_utc(a.last_seen)});
     }
-    return format_table({"ID", "KEY", "STATE", "ADDRESS", "PRODUCT", "VERSION", "FIRST-SEEN", "LAST-SEEN"}, rows);
+    return format_table(admission_columns, rows);
 }
 
 }  // namespace uun::publish

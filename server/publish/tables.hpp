@@ -1,4 +1,4 @@
-// What --status, --list and --appliances print: plain-text tables with
+// What --status, --list, --appliances and --pending print: plain-text tables with
 // aligned columns and times in ISO 8601 UTC. Pure formatting over store
 // records; callers: the commands and their tests.
 #pragma once
@@ -22,6 +22,8 @@ std::string target_text(const std::vector<proto::target_selector>& target);
 // Entry facts, then one row per appliance that was notified or reported.
 std::string status_report(const store::stored_entry& entry, const std::vector<store::appliance_progress>& progress,
                           const std::vector<store::notification_record>& notifications);
+// --status on an empty log: no entry, and the appliance table empty.
+std::string empty_status_report();
 
 struct entry_counts {
     std::size_t queued = 0;

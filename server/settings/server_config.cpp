@@ -7,6 +7,7 @@
 #include "lib/util/address.hpp"
 #include "lib/util/config.hpp"
 #include "lib/util/file_util.hpp"
+#include "lib/util/units.hpp"
 
 #include <algorithm>
 
@@ -119,6 +120,31 @@ void read_poll(config::section& root, server_config& c)
     c.poll.max_entries = poll.integer_or("max_entries", c.poll.max_entries, 1, 1000);
     if (c.poll.interval.count() < 1)
         poll.report("interval", "must be at least 1s");
+}
+
+// An appliance polls every poll.interval, later by up to the updaters'
+// largest jitter (50 %). A registry row that does not outlive that gap
+// expires between two polls, and its appliance never gets a UUN.
+void check_expiry_against_polls(config::section& root, const server_config& c)
+{
+    auto reg = root.child_or_defaults("registry");
+    auto expire = c.registry.expire_after;
+    auto interval = c.poll.interval;
+    auto longest_gap = interval + interval / 2;
+    if (expire < longest_gap)
+        reg.report("expire_after", cat(format_duration(expire), " is shorter than the longest gap between two polls "
+                                       "of one appliance, poll.interval (", format_duration(interval),
+                                       ") plus the updaters' jitter of up to 50 % (", format_duration(longest_gap),
+                                       "): every appliance would expire between polls and get no UUN; make it "
+                                       "at least 3 x poll.interval (", format_duration(3 * interval), ")"));
+    else if (expire < 3 * interval)
+        reg.warn("expire_after", cat(format_duration(expire), " is under 3 x poll.interval (",
+                                     format_duration(3 * interval), "): one or two missed polls (a reboot, an "
+                                     "outage) drop an appliance from the registry until it polls again"));
+    if (c.registry.sweep_interval > expire)
+        reg.warn("sweep_interval", cat(format_duration(c.registry.sweep_interval), " is longer than "
+                                       "registry.expire_after (", format_duration(expire), "): expired rows "
+                                       "stay up to that long (uun-publish --appliances shows them as expired)"));
 }
 
 void read_limits(config::section& root, server_config& c)
@@ -321,6 +347,7 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     read_store(root, c);
     read_registry(root, c);
     read_poll(root, c);
+    check_expiry_against_polls(root, c);
     read_limits(root, c);
     read_publish(root, publishing, c);
     read_mta(root, publishing, c);
@@ -330,6 +357,7 @@ result<server_config> load_server_config(const std::string& path, config_purpose
     if (auto ok = doc->finish(); !ok)
         return std::unexpected(ok.error());
     c.as_read = doc->values();
+    c.warnings = doc->warnings();
     return c;
 }
 

@@ -141,6 +141,9 @@ struct server_config {
     trust_config trust;
     log_config log;
     config::settings as_read;  // every key as read, defaults included (--print-config)
+    // Keys that work but fit badly together ("file:line: 'key': why"): logged at
+    // start by uun-server, printed by uun-publish.
+    std::vector<std::string> warnings;
 };
 
 enum class config_purpose { daemon, publish };

@@ -32,7 +32,7 @@ chmod 644 "$keys"/*.pub
 pub() { local out="" k; for k in "$@"; do out+="${out:+,}$keys/$k.pub"; done; echo "$out"; }
 # root_new FILE VERSION EXPIRES ROOTKEYS PUBLISHER NOTIFYKEYS: an unsigned root (2 of the root keys).
 root_new() {
-  "$UUN_KEYGEN_BIN" --root-new "$1" --version "$2" --expires "$3" --root-key "$4" --root-threshold 2 \
+  "$UUN_KEYGEN_BIN" --root-new "$1" --root-version "$2" --expires "$3" --root-key "$4" --root-threshold 2 \
     --publisher-key "$5" --timestamp-key "$(pub timestamp)" --notify-key "$6" >/dev/null
 }
 root_sign() {

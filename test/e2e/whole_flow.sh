@@ -217,7 +217,7 @@ check "--status 3: no appliance notified" lacks "$status" "queued"
 # ---- 6. an expired registry row gets no UUN -------------------------------------
 # gw-b was last seen when its updater started again; gw-a polls every 5 s.
 # A sweep with expire_after 1m (the shortest allowed) once gw-b is older.
-world_vendor_config "$WORLD/vendor/sweep.yaml" "registry.expire_after=1m" || exit 1
+world_vendor_config "$WORLD/vendor/sweep.yaml" "registry.expire_after=1m" "poll.interval=20s" || exit 1
 last_seen_b=$(world_publish --appliances | awk '$1 == "gw-b" { print $9 }')
 age() { echo $(($(date +%s) - $(date -d "$1" +%s))); }
 echo "# waiting $((62 - $(age "$last_seen_b"))) s for gw-b's row to be a minute old"

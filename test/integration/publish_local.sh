@@ -119,7 +119,7 @@ check_eq "pending cleared" "$(counter '"pending" in c')" "False"
 # ---- publish.root: roles, channel_seq, the notify key -------------------------------
 pubs() { local out="" k; for k in "$@"; do out+="${out:+,}$work/$k.pub"; done; echo "$out"; }
 root_new() {  # root_new OUT VERSION ROOTKEYS PUBLISHER NOTIFY
-  "$KEYGEN" --root-new "$work/$1" --version "$2" --expires 30d --root-key "$3" --root-threshold 2 \
+  "$KEYGEN" --root-new "$work/$1" --root-version "$2" --expires 30d --root-key "$3" --root-threshold 2 \
     --publisher-key "$(pubs "$4")" --timestamp-key "$(pubs timestamp)" --notify-key "$(pubs "$5")" >"$work/root-new.out" 2>&1
 }
 root_new root1.json 1 "$(pubs r1 r2 r3)" publisher notify

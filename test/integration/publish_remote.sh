@@ -44,7 +44,7 @@ done
 id_of() { cat "$work/$1.id"; }
 pubs() { local out="" k; for k in "$@"; do out+="${out:+,}$work/$k.pub"; done; echo "$out"; }
 root_new() {  # root_new OUT PUBLISHER
-  "$KEYGEN" --root-new "$1" --version 1 --expires 30d --root-key "$(pubs r1 r2 r3)" --root-threshold 2 \
+  "$KEYGEN" --root-new "$1" --root-version 1 --expires 30d --root-key "$(pubs r1 r2 r3)" --root-threshold 2 \
     --publisher-key "$(pubs "$2")" --timestamp-key "$(pubs timestamp)" --notify-key "$(pubs notify)" >/dev/null 2>&1 &&
     "$KEYGEN" --root-sign "$1" --key "$work/r1.key" >/dev/null 2>&1 &&
     "$KEYGEN" --root-sign "$1" --key "$work/r2.key" >/dev/null 2>&1
@@ -180,6 +180,11 @@ check_contains "the UUN went to gw-1's recipient" "$mail" "uun@gw-1.test"
 check_contains "the UUN is signed by the server host's notify key" "$mail" "k=$(id_of notify);"
 run_admin "$adm/server.yaml" --status 2
 check_contains "--status is forwarded and shows gw-1's notification" "$out" "gw-1"
+run_admin "$adm/server.yaml" --status --json
+check_eq "--status --json (the newest entry) is forwarded: exit 0" "$rc" "0"
+check_eq "  the server host's JSON says seq 2, gw-1 queued" \
+  "$(printf '%s' "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["entry"]["seq"], d["appliances"][0]["id"], d["appliances"][0]["result"])')" \
+  "2 gw-1 queued"
 
 # ---- the link drops at the append: the entry stays pending, the next run sends it -----------
 cat >"$adm/flaky-ssh" <<SH

@@ -13,7 +13,7 @@ poll() { api -o /dev/null -w '%{http_code}' -d "$(poll_body "$1" "$(new_token)" 
 rows() { sql "SELECT group_concat(id, ' ') FROM (SELECT id FROM appliances ORDER BY id)"; }
 
 # ---- the periodic sweep ----------------------------------------------------
-write_config "$work/sweeping.yaml" "registry: {expire_after: 1m, sweep_interval: 1s}"
+write_config "$work/sweeping.yaml" "registry: {expire_after: 1m, sweep_interval: 1s}" "poll: {interval: 20s}"
 start_server "$work/sweeping.yaml"
 check_eq "gw-old polls" "$(poll gw-old)" "200"
 check_eq "gw-new polls" "$(poll gw-new)" "200"
@@ -45,7 +45,7 @@ check_contains "  naming the file, line and key" "$out" "weekly.yaml:5: 'registr
 check_eq "  and touches nothing" "$(rows)" "gw-new"
 out=$("$SERVER" --sweep --bogus 2>&1)
 check_eq "an unknown option exits 2" "$?" "2"
-check_contains "  with the usage" "$out" "usage: uun-server"
+check_contains "  naming it, with a pointer to --help" "$out" "unrecognised option '--bogus' (see --help)"
 
 write_config "$work/jump-sweep.yaml" "registry: {expire_after: 7d}"
 # ---- a clock jump: every row looks stale at once ---------------------------------

@@ -53,7 +53,7 @@ struct ceremony {
     }
     run_result root_new(const std::string& out, const std::string& version, const std::string& root_keys)
     {
-        return keygen_run({"--root-new", dir.file(out), "--version", version, "--expires", "365d", "--root-key",
+        return keygen_run({"--root-new", dir.file(out), "--root-version", version, "--expires", "365d", "--root-key",
                            root_keys, "--root-threshold", "2", "--publisher-key", pubs({"publisher"}),
                            "--timestamp-key", pubs({"timestamp"}), "--notify-key", pubs({"notify"})});
     }
@@ -142,25 +142,25 @@ TEST_CASE("root commands: usage errors are 2, file problems 3")
         std::string message;
     };
     const row rows[] = {
-        {"root-new without --expires", {"--root-new", c.dir.file("r.json"), "--version", "1"}, 2,
+        {"root-new without --expires", {"--root-new", c.dir.file("r.json"), "--root-version", "1"}, 2,
          "--root-new needs --expires"},
         {"version 0",
-         {"--root-new", c.dir.file("r.json"), "--version", "0", "--expires", "1d", "--root-key", c.pubs({"a"}),
+         {"--root-new", c.dir.file("r.json"), "--root-version", "0", "--expires", "1d", "--root-key", c.pubs({"a"}),
           "--root-threshold", "1", "--publisher-key", c.pubs({"publisher"}), "--timestamp-key",
           c.pubs({"timestamp"}), "--notify-key", c.pubs({"notify"})},
-         2, "--version must be at least 1"},
+         2, "--root-version must be at least 1"},
         {"expires in the past",
-         {"--root-new", c.dir.file("r.json"), "--version", "1", "--expires", "2001-01-01", "--root-key",
+         {"--root-new", c.dir.file("r.json"), "--root-version", "1", "--expires", "2001-01-01", "--root-key",
           c.pubs({"a"}), "--root-threshold", "1", "--publisher-key", c.pubs({"publisher"}), "--timestamp-key",
           c.pubs({"timestamp"}), "--notify-key", c.pubs({"notify"})},
          2, "is in the past"},
         {"threshold above the keys",
-         {"--root-new", c.dir.file("r.json"), "--version", "1", "--expires", "2099-01-01", "--root-key",
+         {"--root-new", c.dir.file("r.json"), "--root-version", "1", "--expires", "2099-01-01", "--root-key",
           c.pubs({"a"}), "--root-threshold", "2", "--publisher-key", c.pubs({"publisher"}), "--timestamp-key",
           c.pubs({"timestamp"}), "--notify-key", c.pubs({"notify"})},
          3, "root not written: "},
         {"one key in two roles",
-         {"--root-new", c.dir.file("r.json"), "--version", "1", "--expires", "30d", "--root-key", c.pubs({"a"}),
+         {"--root-new", c.dir.file("r.json"), "--root-version", "1", "--expires", "30d", "--root-key", c.pubs({"a"}),
           "--root-threshold", "1", "--publisher-key", c.pubs({"a"}), "--timestamp-key", c.pubs({"timestamp"}),
           "--notify-key", c.pubs({"notify"})},
          3, "root not written: "},
@@ -171,6 +171,8 @@ TEST_CASE("root commands: usage errors are 2, file problems 3")
         {"two commands", {"--root-show", c.dir.file("r.json"), "--root-sign", c.dir.file("r.json")}, 2,
          "give one NAME, or one of"},
         {"a name and a command", {"n", "--root-show", c.dir.file("r.json")}, 2, "give one NAME, or one of"},
+        {"the old --version N", {"--root-new", c.dir.file("r.json"), "--version", "1"}, 2,
+         "the root's number is --root-version N"},
     };
     for (const auto& r : rows) {
         auto got = keygen_run(r.args);
@@ -179,6 +181,7 @@ TEST_CASE("root commands: usage errors are 2, file problems 3")
         CHECK(got.err.find(r.message) != std::string::npos);
     }
     CHECK(keygen_run({"--version"}).out.find("uun-keygen ") == 0);
+    CHECK(keygen_run({"-V"}).out == keygen_run({"--version"}).out);
 }
 
 TEST_CASE("--expires takes a duration from now or a UTC date")

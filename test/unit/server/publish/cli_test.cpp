@@ -64,6 +64,13 @@ TEST_CASE("command-line errors are usage failures with a message that says what 
         {"print-config with a command", {"--print-config", "--list"}, "--print-config takes one KEY at most"},
         {"print-config", {"--print-config"}, ""},
         {"print-config KEY", {"--print-config", "publish.key"}, ""},
+        {"status without SEQ", {"--status"}, ""},
+        {"status with two SEQs", {"--status", "1", "2"}, "--status takes one SEQ at most"},
+        {"status json", {"--status", "4", "--json"}, ""},
+        {"json on its own", {"--json"}, "nothing to do"},
+        {"json with renotify", {"--renotify", "2", "--json"}, "--json goes with --status, --list"},
+        {"json with publish", {"--channel", "av", "--json", "f"}, "--json goes with --status, --list"},
+        {"short version", {"-V"}, ""},
     };
     for (const auto& r : rows) {
         auto got = parse(r.args);
@@ -86,6 +93,10 @@ TEST_CASE("command-line errors are usage failures with a message that says what 
     CHECK(w->seq == 7);
     CHECK(w->wait_seconds == std::optional<std::int64_t>(default_wait_seconds));
     CHECK(parse({"--renotify", "7", "--wait=30"})->wait_seconds == std::optional<std::int64_t>(30));
+    CHECK(parse({"--status"})->seq == 0);
+    CHECK(parse({"--status", "4", "--json"})->seq == 4);
+    CHECK(parse({"--status", "4", "--json"})->json);
+    CHECK(parse({"-V"})->what == command::version);
     auto pc = parse({"--print-config", "publish.key"});
     CHECK(pc->what == command::print_config);
     CHECK(pc->print_key == "publish.key");
@@ -149,7 +160,8 @@ TEST_CASE("bad input gets its exit code and message, and the log stays as it was
     }
     auto list = site.run("server.yaml", {"--list"});
     CHECK(list.code == 0);
-    CHECK(list.out == "no entries published yet\n");
+    CHECK(list.out.find("SEQ  ID  CHANNEL") == 0);
+    CHECK(list.out.find("\n(no entries published yet)\n") != std::string::npos);
 }
 
 TEST_CASE("an urgent publish stores the entry and hands one mail per appliance to sendmail")

@@ -198,3 +198,50 @@ TEST_CASE("trust: all three keys or none; timestamp_lifetime from 1m to 7d; root
     CHECK(v1->trust.timestamp_lifetime == std::chrono::hours(24));
     CHECK_FALSE(v1->as_read.contains("trust.roots_dir"));
 }
+
+TEST_CASE("registry.expire_after against poll.interval: refused when rows expire between polls, a warning when close")
+{
+    test::scratch_dir dir;
+    auto path = dir.file("test.yaml");
+    const std::string base = "store: {sqlite: /s.db, payload_dir: /p}\n"
+                             "publish: {key: /k, channels: [av], from: a@b, sender_domain: b}\n"
+                             "mta: {relay_map: /r}\n";
+    struct row {
+        const char* label;
+        std::string yaml;
+        std::string error;                  // "" = loads
+        std::vector<std::string> warnings;  // substrings, one per warning expected
+    };
+    const row rows[] = {
+        {"the defaults", "", "", {}},
+        {"the issue's pair: 1d against 7d", "registry: {expire_after: 1d}\npoll: {interval: 7d}\n",
+         "test.yaml:4: 'registry.expire_after': 1d is shorter than the longest gap between two polls of one "
+         "appliance, poll.interval (7d) plus the updaters' jitter of up to 50 % (252h)",
+         {}},
+        {"just inside the jitter", "registry: {expire_after: 35h}\npoll: {interval: 24h}\n",
+         "'registry.expire_after': 35h is shorter", {}},
+        {"at the longest gap: works, unwise", "registry: {expire_after: 36h}\npoll: {interval: 24h}\n", "",
+         {"test.yaml:4: 'registry.expire_after': 36h is under 3 x poll.interval (3d)"}},
+        {"3 x the interval", "registry: {expire_after: 3d}\npoll: {interval: 24h}\n", "", {}},
+        {"a sweep less often than expiry", "registry: {expire_after: 3d, sweep_interval: 4d}\n", "",
+         {"'registry.sweep_interval': 4d is longer than registry.expire_after (3d)"}},
+    };
+    for (const auto& r : rows) {
+        INFO(r.label);
+        REQUIRE(write_file_atomic(path, base + r.yaml));
+        for (auto purpose : {config_purpose::publish}) {
+            auto got = load_server_config(path, purpose);
+            if (!r.error.empty()) {
+                REQUIRE_FALSE(got);
+                CHECK(got.error().message.find(r.error) != std::string::npos);
+                CHECK(got.error().message.find("3 x poll.interval") != std::string::npos);
+                continue;
+            }
+            INFO((got ? "" : got.error().message));
+            REQUIRE(got);
+            REQUIRE(got->warnings.size() == r.warnings.size());
+            for (std::size_t i = 0; i < r.warnings.size(); ++i)
+                CHECK(got->warnings[i].find(r.warnings[i]) != std::string::npos);
+        }
+    }
+}
