@@ -59,6 +59,11 @@ void open(std::string_view ident, sink where, bool debug)
         ::openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+void set_debug(bool debug)
+{
+    debug_ = debug;
+}
+
 void write(level lvl, std::string_view message)
 {
     if (lvl == level::debug && !debug_)

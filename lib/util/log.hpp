@@ -13,6 +13,8 @@ enum class level { debug, info, warning, error };
 enum class sink { syslog, stderr_stream };
 
 void open(std::string_view ident, sink where, bool debug = false);
+// Debug messages on or off from now on (a reloaded config), any thread.
+void set_debug(bool debug);
 void write(level lvl, std::string_view message);
 
 inline void debug(std::string_view m) { write(level::debug, m); }

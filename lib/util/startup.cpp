@@ -138,6 +138,16 @@ void startup_report::stopping()
     ::sd_notify(0, "STOPPING=1");
 }
 
+void startup_report::reloading()
+{
+    ::sd_notify(0, "RELOADING=1");
+}
+
+void startup_report::reloaded(std::string_view status)
+{
+    ::sd_notify(0, cat("READY=1\nSTATUS=", one_line(status)).c_str());
+}
+
 void startup_report::send(std::string_view text)
 {
     write_all(pipe_.get(), text);

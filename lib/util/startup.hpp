@@ -47,6 +47,10 @@ public:
 
     // STOPPING=1: the daemon has begun to shut down.
     static void stopping();
+    // RELOADING=1, then READY=1 with a STATUS= line once the reload is over
+    // (whether the new config was taken or the old one kept).
+    static void reloading();
+    static void reloaded(std::string_view status);
 
 private:
     explicit startup_report(unique_fd pipe) : pipe_(std::move(pipe)), detached_(true) {}

@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <new>
 #include <string_view>
 
@@ -17,12 +18,24 @@ namespace uun::filter {
 
 namespace {
 
-const filter_context* context_ = nullptr;
-bool wants_body_ = false;
+std::mutex generation_lock_;
+std::shared_ptr<const filter_generation> generation_;  // under generation_lock_
 milter_transport transport_ = milter_transport::unix_socket;
 
+std::shared_ptr<const filter_generation> current_generation()
+{
+    std::lock_guard<std::mutex> hold(generation_lock_);
+    return generation_;
+}
+
 struct connection {
-    explicit connection(const filter_context& c) : session_(c) {}
+    explicit connection(std::shared_ptr<const filter_generation> g)
+        : generation_(std::move(g)), session_(generation_->context)
+    {
+    }
+    bool wants_body() const { return generation_->config.wants_body(); }
+
+    std::shared_ptr<const filter_generation> generation_;  // before session_, which refers into it
     session session_;
     negotiation negotiated_;
 };
@@ -49,12 +62,13 @@ connection* connection_of(SMFICTX* ctx)
 {
     auto* c = static_cast<connection*>(smfi_getpriv(ctx));
     if (c == nullptr) {
-        if (context_ == nullptr) {
+        auto generation = current_generation();
+        if (!generation) {
             log::error("a milter callback ran before the filter context was set");
             std::abort();
         }
-        c = new connection(*context_);
-        c->negotiated_ = negotiate(0, 0, wants_body_, transport_);
+        c = new connection(std::move(generation));
+        c->negotiated_ = negotiate(0, 0, c->wants_body(), transport_);
         smfi_setpriv(ctx, c);
     }
     return c;
@@ -98,14 +112,14 @@ sfsistat on_negotiate(SMFICTX* ctx, unsigned long f0, unsigned long f1, unsigned
 {
     return guarded("negotiate", [&] {
         auto* c = connection_of(ctx);
-        c->negotiated_ = negotiate(f0, f1, wants_body_, transport_);
+        c->negotiated_ = negotiate(f0, f1, c->wants_body(), transport_);
         *pf0 = c->negotiated_.actions;
         *pf1 = c->negotiated_.steps;
         *pf2 = 0;
         *pf3 = 0;
         if (c->negotiated_.symbol_list) {
             smfi_setsymlist(ctx, SMFIM_EOH, const_cast<char*>("{i}"));
-            if (wants_body_)
+            if (c->wants_body())
                 smfi_setsymlist(ctx, SMFIM_EOM, const_cast<char*>("{i}"));
         }
         return SMFIS_CONTINUE;
@@ -170,14 +184,14 @@ sfsistat on_close(SMFICTX* ctx)
 
 }  // namespace
 
-void set_filter_context(const filter_context* context)
+void set_filter_generation(std::shared_ptr<const filter_generation> generation)
 {
-    context_ = context;
+    std::lock_guard<std::mutex> hold(generation_lock_);
+    generation_ = std::move(generation);
 }
 
-result<void> register_filter(bool wants_body, milter_transport transport)
+result<void> register_filter(milter_transport transport)
 {
-    wants_body_ = wants_body;
     transport_ = transport;
     smfiDesc desc{};
     desc.xxfi_name = const_cast<char*>("uun-milter");

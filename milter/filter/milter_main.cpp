@@ -12,7 +12,9 @@
 #include "milter/filter/listen_socket.hpp"
 #include "milter/filter/milter_config.hpp"
 #include "milter/filter/milter_glue.hpp"
+#include "milter/filter/milter_signals.hpp"
 #include "milter/filter/privileges.hpp"
+#include "milter/filter/reload.hpp"
 #include "uun_build_config.hpp"
 
 #include <boost/program_options.hpp>
@@ -87,17 +89,6 @@ std::string describe(const milter_config& c, const key_source& keys, const ident
                c.body_token ? "on" : "off");
 }
 
-// v1: the trusted_keys files; v2: the notify role of the trusted_root file.
-result<std::unique_ptr<key_source>> load_keys(const milter_config& cfg, const uun::clock& time)
-{
-    if (!cfg.trusted_root.empty())
-        return key_source::from_root(cfg.trusted_root, time);
-    auto keys = proto::keyring::load(cfg.trusted_keys);
-    if (!keys)
-        return fail(cat("trusted_keys: ", keys.error().message));
-    return key_source::fixed(std::move(*keys));
-}
-
 // A failed start, said where someone sees it: before the fork an operator is
 // watching the terminal; after it the parent prints what the child reports;
 // the service manager gets it as STATUS=. Once the socket exists a failed
@@ -121,9 +112,33 @@ struct start_failure {
     }
 };
 
+// SIGHUP: the new generation, or the running one when the new config or
+// its keys do not load (said in the log, and to the service manager).
+std::shared_ptr<const filter_generation> reload_and_log(const std::string& path,
+                                                        std::shared_ptr<const filter_generation> running,
+                                                        const identity& who, const uun::clock& root_clock)
+{
+    startup_report::reloading();
+    auto reloaded = reload_generation(path, *running, root_clock);
+    if (!reloaded) {
+        log::error(cat("reload: ", reloaded.error().message, "; the running config stays"));
+        startup_report::reloaded("the last reload failed (see the log); running with the previous config");
+        return running;
+    }
+    for (const auto& key : reloaded->kept)
+        log::warning(cat("reload: ", key, " changed in ", path, "; it takes effect at the next restart"));
+    const auto& next = *reloaded->generation;
+    set_filter_generation(reloaded->generation);
+    log::set_debug(next.config.debug);
+    log::info(cat("reloaded ", path, ": ", describe(next.config, *next.keys, who)));
+    startup_report::reloaded("running");
+    return reloaded->generation;
+}
+
 // The socket is made (as root, if started so); from here: detach, drop
-// privileges for good, open the replay cache, serve until SIGTERM.
-int serve(start_failure& fatal, key_source& keys, const identity& who)
+// privileges for good, open the replay cache, serve until SIGTERM,
+// reloading on SIGHUP.
+int serve(start_failure& fatal, std::unique_ptr<key_source> keys, const identity& who, const uun::clock& root_clock)
 {
     const auto& cfg = fatal.cfg;
     if (!fatal.opts.foreground && !startup_report::under_service_manager()) {
@@ -137,7 +152,7 @@ int serve(start_failure& fatal, key_source& keys, const identity& who)
     if (auto ok = drop_privileges(who); !ok)
         return fatal(ok.error().message, exit_failure);
 
-    if (std::string root = keys.root_path(); !root.empty() && ::access(root.c_str(), R_OK) != 0)
+    if (std::string root = keys->root_path(); !root.empty() && ::access(root.c_str(), R_OK) != 0)
         log::warning(cat("trusted_root: ", root, " is not readable by user ", who.user,
                          "; a newer root there is not picked up until it is"));
     system_clock clock;
@@ -148,14 +163,20 @@ int serve(start_failure& fatal, key_source& keys, const identity& who)
         log::warning(cat("spool_dir ", cfg.spool_dir, " is not writable by user ", who.user,
                          "; valid UUNs are answered 451 4.3.0 until it is"));
     trigger_spool spool(cfg.spool_dir);
-    filter_context context{.config = cfg, .keys = keys, .cache = **cache, .spool = spool, .time = clock};
-    set_filter_context(&context);
+    // Before smfi_main starts libmilter's threads, so they inherit the mask.
+    if (auto ok = block_milter_signals(); !ok)
+        return fatal(ok.error().message, exit_failure);
+    std::shared_ptr<const filter_generation> running =
+        std::make_shared<const filter_generation>(cfg, std::move(keys), **cache, spool, clock);
+    set_filter_generation(running);
 
-    log::info(cat("started: ", describe(cfg, keys, who), ", replay cache ", (*cache)->size(), " entries"));
+    log::info(cat("started: ", describe(cfg, *running->keys, who), ", replay cache ", (*cache)->size(), " entries"));
     fatal.report.ready(cfg.log_to == log::sink::stderr_stream);
-    int rc = smfi_main();
+    int rc = run_with_signals([] { return smfi_main(); },
+                              [&] { running = reload_and_log(fatal.opts.config_path, running, who, root_clock); });
     startup_report::stopping();
-    set_filter_context(nullptr);
+    set_filter_generation(nullptr);
+    running.reset();
     log::info(rc == MI_SUCCESS ? "stopped" : "stopped after a libmilter failure");
     if (fatal.report.detached() && ::unlink(cfg.pid_file.c_str()) != 0)
         log::debug(cat("pid_file ", cfg.pid_file, " left in place (not removable as ", who.user, ")"));
@@ -184,7 +205,7 @@ int run_milter(int argc, char** argv)
     log::open("uun-milter", opts->foreground ? log::sink::stderr_stream : cfg.log_to, cfg.debug);
     start_failure fatal{*opts, cfg, {}};
 
-    static const system_clock root_clock;  // outlives the key source, which outlives smfi_main
+    static const system_clock root_clock;  // outlives every key source, which outlive smfi_main
     auto keys = load_keys(cfg, root_clock);
     if (!keys)
         return fatal(keys.error().message, exit_usage);
@@ -207,14 +228,14 @@ int run_milter(int argc, char** argv)
         return exit_ok;
     }
 
-    if (auto ok = register_filter(cfg.wants_body(), transport_of(cfg.socket)); !ok)
+    if (auto ok = register_filter(transport_of(cfg.socket)); !ok)
         return fatal(ok.error().message, exit_failure);
     if (auto ok = clear_stale_socket(cfg.socket); !ok)
         return fatal(ok.error().message, exit_failure);
     if (auto ok = open_milter_socket(cfg.socket, who->uid, socket_gid, cfg.socket_mode); !ok)
         return fatal(ok.error().message, exit_failure);
     fatal.socket_made = true;
-    return serve(fatal, **keys, *who);
+    return serve(fatal, std::move(*keys), *who, root_clock);
 }
 
 }  // namespace uun::filter

@@ -22,12 +22,16 @@ namespace {
 constexpr std::chrono::milliseconds longest_sleep{60'000};
 
 std::atomic<bool> stop_requested{false};
+std::atomic<bool> reload_requested{false};
 int wake_pipe[2] = {-1, -1};
 
-void on_stop_signal(int)
+void on_stop_signal(int sig)
 {
     int saved = errno;
-    stop_requested.store(true);
+    if (sig == SIGHUP)
+        reload_requested.store(true);
+    else
+        stop_requested.store(true);
     if (wake_pipe[1] >= 0) {
         char c = 1;
         [[maybe_unused]] auto n = ::write(wake_pipe[1], &c, 1);
@@ -45,7 +49,8 @@ result<void> stop_signal::install()
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    if (::sigaction(SIGTERM, &sa, nullptr) != 0 || ::sigaction(SIGINT, &sa, nullptr) != 0)
+    if (::sigaction(SIGTERM, &sa, nullptr) != 0 || ::sigaction(SIGINT, &sa, nullptr) != 0 ||
+        ::sigaction(SIGHUP, &sa, nullptr) != 0)
         return fail(cat("cannot install signal handlers: ", std::strerror(errno)));
     return {};
 }
@@ -62,7 +67,17 @@ int stop_signal::wake_fd()
 
 void stop_signal::request()
 {
-    on_stop_signal(0);
+    on_stop_signal(SIGTERM);
+}
+
+bool stop_signal::take_reload()
+{
+    return reload_requested.exchange(false);
+}
+
+bool stop_signal::reload_pending()
+{
+    return reload_requested.load();
 }
 
 daemon_loop::daemon_loop(updater_service& service, spool_watch& watch, const uun::clock& clock)
@@ -86,15 +101,24 @@ void daemon_loop::step(std::chrono::milliseconds max_wait)
         log::error(cat("poll: ", std::strerror(errno)));
         return;
     }
+    if (rc > 0 && (fds[1].revents & POLLIN)) {
+        char drained[64];
+        while (::read(stop_signal::wake_fd(), drained, sizeof drained) > 0) {
+        }
+    }
     if (rc > 0 && (fds[0].revents & POLLIN) && watch_.drain())
         service_.rescan();
 }
 
-void daemon_loop::run()
+loop_end daemon_loop::run()
 {
-    while (!stop_signal::requested())
+    while (!stop_signal::requested() && !stop_signal::reload_pending())
         step(longest_sleep);
-    log::info("stopping on request");
+    if (stop_signal::requested()) {
+        log::info("stopping on request");
+        return loop_end::stop;
+    }
+    return loop_end::reload;
 }
 
 }  // namespace uun::updater

@@ -14,14 +14,20 @@
 
 namespace uun::updater {
 
-// SIGTERM and SIGINT set a flag and wake the loop through a pipe.
+// SIGTERM and SIGINT set the stop flag, SIGHUP the reload flag; each wakes
+// the loop through a pipe.
 class stop_signal {
 public:
     static result<void> install();
     static bool requested();
-    static int wake_fd();  // readable once a stop was requested
+    static int wake_fd();  // readable once a stop or a reload was requested
     static void request();  // as if a signal came (tests)
+    // True once after each SIGHUP (several in a row: once), and clears it.
+    static bool take_reload();
+    static bool reload_pending();
 };
+
+enum class loop_end { stop, reload };
 
 class daemon_loop {
 public:
@@ -29,8 +35,9 @@ public:
 
     // One turn: waits at most max_wait for something to do, then does it.
     void step(std::chrono::milliseconds max_wait);
-    // Steps until a stop is requested.
-    void run();
+    // Steps until a stop or a reload is requested; a poll under way
+    // finishes first.
+    loop_end run();
 
 private:
     updater_service& service_;

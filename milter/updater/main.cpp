@@ -16,6 +16,7 @@
 #include "milter/updater/spool_watch.hpp"
 #include "milter/updater/state_store.hpp"
 #include "milter/updater/updater_config.hpp"
+#include "milter/updater/updater_reload.hpp"
 #include "milter/updater/updater_service.hpp"
 #include "uun_build_config.hpp"
 
@@ -109,40 +110,110 @@ std::optional<command_line> parse_command_line(int argc, char** argv, int& code)
     return cl;
 }
 
-// Config, keys and state are in hand (and the process detached): the
-// transport and the service, then one poll (--once) or the daemon loop.
-int serve(const command_line& cl, const updater_config& config, const proto::keyring& keys,
-          const std::optional<proto::root_metadata>& root, const appliance_identity& identity, state_store& store,
-          startup_report& report)
+// One poll (--once) with this generation: the exit code says how it went.
+int poll_once(const updater_generation& gen, state_store& store, startup_report& report)
 {
-    auto transport = curl_transport::create(curl_settings_from(config));
+    auto transport = curl_transport::create(curl_settings_from(gen.config));
     if (!transport)
         return die(report, transport.error().message, true);
     (*transport)->set_cancel_check([] { return stop_signal::requested(); });
     system_clock clock;
     csprng_source random;
-    updater_service service(config, keys, **transport, store, clock, random);
-    if (root)
-        service.follow_root(*root);
-    service.sign_as(identity);
+    updater_service service(gen.config, gen.keys, **transport, store, clock, random);
+    if (gen.root)
+        service.follow_root(*gen.root);
+    service.sign_as(gen.identity);
     if (auto ok = service.start(); !ok)
         return die(report, ok.error().message, true);
+    auto outcome = service.poll(service.has_triggers() ? proto::poll_reason::urgent : proto::poll_reason::periodic);
+    log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
+                  outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
+    if (outcome.trust_alarms > 0)
+        return exit_trust_alarm;
+    return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;
+}
 
-    if (cl.once) {
-        auto outcome = service.poll(service.has_triggers() ? proto::poll_reason::urgent : proto::poll_reason::periodic);
-        log::info(cat("done: ", outcome.installed, " installed, ", outcome.skipped, " not for this appliance, ",
-                      outcome.problems, " problem(s)", outcome.complete ? "" : ", poll incomplete"));
-        if (outcome.trust_alarms > 0)
-            return exit_trust_alarm;
-        return outcome.complete && outcome.problems == 0 ? exit_ok : exit_failed;
+// The daemon with one generation until a stop or a SIGHUP. The transport is
+// made by the caller, so a reload whose new one cannot be made keeps the old.
+result<loop_end> run_generation(const updater_generation& gen, std::unique_ptr<curl_transport> transport,
+                                state_store& store, spool_watch& watch, startup_report& report, bool first)
+{
+    transport->set_cancel_check([] { return stop_signal::requested(); });
+    system_clock clock;
+    csprng_source random;
+    updater_service service(gen.config, gen.keys, *transport, store, clock, random);
+    if (gen.root)
+        service.follow_root(*gen.root);
+    service.sign_as(gen.identity);
+    if (auto ok = service.start(); !ok)
+        return std::unexpected(ok.error());
+    if (first) {
+        log::info(cat("uun-updater ", UUN_VERSION, " running; next poll in ", service.next().at - clock.now(), "s"));
+        report.ready(false);
+    } else {
+        log::info(cat("reloaded; next poll in ", service.next().at - clock.now(), "s"));
+        startup_report::reloaded("running");
     }
-    auto watch = spool_watch::open(config.spool_dir);
+    daemon_loop loop(service, watch, clock);
+    return loop.run();
+}
+
+// SIGHUP: the next generation and its transport, or nullopt (logged) to keep the running one.
+std::optional<std::pair<updater_generation, std::unique_ptr<curl_transport>>> reload(const std::string& path,
+                                                                                      const updater_config& running)
+{
+    startup_report::reloading();
+    auto fail_reload = [&](const std::string& why) {
+        log::error(cat("reload: ", why, "; the running config stays"));
+        startup_report::reloaded("the last reload failed (see the log); running with the previous config");
+        return std::nullopt;
+    };
+    auto next = reload_generation(path, running);
+    if (!next)
+        return fail_reload(next.error().message);
+    auto transport = curl_transport::create(curl_settings_from(next->generation.config));
+    if (!transport)
+        return fail_reload(transport.error().message);
+    for (const auto& key : next->kept)
+        log::warning(cat("reload: ", key, " changed in ", path, "; it takes effect at the next restart"));
+    log::set_debug(next->generation.config.log_debug);
+    log::info(cat("reload: read ", path, " (appliance ", next->generation.config.appliance.id, ", server ",
+                  next->generation.config.server, ")"));
+    return std::pair{std::move(next->generation), std::move(*transport)};
+}
+
+// Config, keys and state are in hand (and the process detached): one poll
+// (--once), or the daemon loop, reloading on SIGHUP, until SIGTERM.
+int serve(const command_line& cl, updater_generation gen, state_store& store, startup_report& report)
+{
+    if (cl.once)
+        return poll_once(gen, store, report);
+    auto watch = spool_watch::open(gen.config.spool_dir);
     if (!watch)
         return die(report, watch.error().message, true);
-    log::info(cat("uun-updater ", UUN_VERSION, " running; next poll in ", service.next().at - clock.now(), "s"));
-    report.ready(false);
-    daemon_loop loop(service, *watch, clock);
-    loop.run();
+    auto transport = curl_transport::create(curl_settings_from(gen.config));
+    if (!transport)
+        return die(report, transport.error().message, true);
+    std::unique_ptr<curl_transport> next_transport = std::move(*transport);
+    for (bool first = true;; first = false) {
+        auto ended = run_generation(gen, std::move(next_transport), store, *watch, report, first);
+        if (!ended)
+            return die(report, ended.error().message, true);
+        if (*ended == loop_end::stop)
+            break;
+        while (stop_signal::take_reload()) {
+        }
+        auto next = reload(cl.config_path, gen.config);
+        if (next) {
+            gen = std::move(next->first);
+            next_transport = std::move(next->second);
+        } else {
+            auto again = curl_transport::create(curl_settings_from(gen.config));
+            if (!again)
+                return die(report, again.error().message, true);
+            next_transport = std::move(*again);
+        }
+    }
     startup_report::stopping();
     return exit_ok;
 }
@@ -186,12 +257,6 @@ int run(int argc, char** argv)
               config->log_debug || cl->debug);
     if (cl->print_identity)
         return print_identity(*config);
-    // Root mode takes its keys from the root, loaded once the state directory is held.
-    auto keys = config->root_mode() ? result<proto::keyring>(proto::keyring{})
-                                    : proto::keyring::load(config->trusted_keys);
-    if (!keys)
-        return die(report, cat("trusted_keys: ", keys.error().message), foreground);
-
     std::signal(SIGPIPE, SIG_IGN);
     if (auto ok = stop_signal::install(); !ok)
         return die(report, ok.error().message, foreground);
@@ -200,23 +265,17 @@ int run(int argc, char** argv)
         return die(report, ok.error().message, foreground);
     if (auto ok = store.lock(); !ok)
         return die(report, ok.error().message, foreground);
-    auto identity = load_appliance_identity(config->state_dir, config->enrollment_secret_file, config->certificate_file);
-    if (!identity)
-        return die(report, identity.error().message, foreground);
-    std::optional<proto::root_metadata> root;
-    if (config->root_mode()) {
-        auto loaded = load_trusted_root(config->state_dir, config->trust_root);
-        if (!loaded)
-            return die(report, loaded.error().message, foreground);
-        root = std::move(*loaded);
-    }
+    // The identity and the root are read once the state directory is held.
+    auto generation = complete_generation(std::move(*config));
+    if (!generation)
+        return die(report, generation.error().message, foreground);
     if (!foreground && !cl->once && !startup_report::under_service_manager()) {
         auto detached = startup_report::detach("uun-updater");
         if (!detached)
             return die(report, cat("cannot detach: ", detached.error().message), false);
         report = std::move(*detached);
     }
-    return serve(*cl, *config, *keys, root, *identity, store, report);
+    return serve(*cl, std::move(*generation), store, report);
 }
 
 }  // namespace

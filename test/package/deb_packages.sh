@@ -199,7 +199,8 @@ for unit in uun-milter.service uun-updater.service uun-server.service; do
     grep -Eq "^\| $unit +\| $score " "$UUN_SRC/packaging/deb/README"
 done
 check_eq "uun-server reloads on SIGHUP" "$(unit_key uun-server.service ExecReload)" '/bin/kill -HUP $MAINPID'
-check_eq "uun-milter has no reload (SIGHUP stops libmilter)" "$(unit_key uun-milter.service ExecReload)" ""
+check_eq "uun-milter reloads on SIGHUP" "$(unit_key uun-milter.service ExecReload)" '/bin/kill -HUP $MAINPID'
+check_eq "uun-updater reloads on SIGHUP" "$(unit_key uun-updater.service ExecReload)" '/bin/kill -HUP $MAINPID'
 
 # A Sendmail host (its .mc present, no Postfix configured): only Sendmail's
 # lines, with the socket and group it needs. The .mc is a stand-in, removed after.
