@@ -6,6 +6,7 @@
 #include "lib/util/unique_fd.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <fcntl.h>
@@ -116,6 +117,19 @@ result<void> write_file_atomic(const std::string& path, std::string_view data, m
         return fail(cat(path, ": cannot install: ", std::strerror(saved)));
     }
     return sync_parent_directory(path);
+}
+
+result<void> check_private_mode(const std::string& path)
+{
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return fail(cat(path, ": ", std::strerror(errno)));
+    if ((st.st_mode & 077) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+        return fail(cat(path, ": readable or writable by group or others (mode ", mode, "); chmod 600 it"));
+    }
+    return {};
 }
 
 }  // namespace uun

@@ -24,4 +24,8 @@ result<void> sync_parent_directory(const std::string& path);
 
 std::string parent_directory(const std::string& path);
 
+// A secret (a key, a password) must be the owner's alone: an error naming
+// the file and its mode when group or others may read or write it.
+result<void> check_private_mode(const std::string& path);
+
 }  // namespace uun

@@ -25,20 +25,6 @@ constexpr std::uint64_t max_key_file_bytes = 4096;
 constexpr std::uint64_t max_secret_file_bytes = 1024;
 constexpr std::uint64_t max_certificate_file_bytes = 16384;
 
-// A secret or a key that group or others may read is no proof of anything.
-result<void> check_private_mode(const std::string& path)
-{
-    struct stat st { };
-    if (::stat(path.c_str(), &st) != 0)
-        return fail(cat(path, ": ", std::strerror(errno)));
-    if ((st.st_mode & 077) != 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
-        return fail(cat(path, ": readable or writable by group or others (mode ", mode, "); chmod 600 it"));
-    }
-    return {};
-}
-
 result<proto::private_key> make_identity_key(const std::string& path)
 {
     auto fresh = proto::private_key::generate();

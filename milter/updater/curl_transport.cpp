@@ -2,6 +2,7 @@
 // everything and turn it into an aborted transfer with a message.
 #include "milter/updater/curl_transport.hpp"
 
+#include "lib/util/file_util.hpp"
 #include "milter/updater/log_text.hpp"
 #include "uun_build_config.hpp"
 
@@ -15,6 +16,7 @@ namespace uun::updater {
 namespace {
 
 constexpr std::size_t max_kept_header = 256;
+constexpr std::uint64_t max_credentials_bytes = 1024;
 
 struct transfer {
     response_sink& sink;
@@ -146,12 +148,31 @@ result<slist_ptr> request_headers(const http_request& request)
     return headers;
 }
 
+// The proxy's "user:password", from a file only its owner may read.
+result<std::string> read_proxy_credentials(const std::string& path)
+{
+    if (auto mode = check_private_mode(path); !mode)
+        return fail(cat("proxy.credentials_file: ", mode.error().message));
+    auto text = read_file(path, max_credentials_bytes);
+    if (!text)
+        return fail(cat("proxy.credentials_file: ", text.error().message));
+    std::string line = *text;
+    if (line.ends_with("\n"))
+        line.pop_back();
+    auto colon = line.find(':');
+    bool one_line = line.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos;
+    if (colon == 0 || colon == std::string::npos || !one_line)
+        return fail(cat("proxy.credentials_file: ", path, ": must be one line, user:password"));
+    return line;
+}
+
 }  // namespace
 
 curl_settings curl_settings_from(const updater_config& config)
 {
     return curl_settings{config.server,         config.ca_file,   config.pinned_public_key,
-                         config.source_address, config.timeouts, cat("uun-updater/", UUN_VERSION)};
+                         config.source_address, config.timeouts, cat("uun-updater/", UUN_VERSION),
+                         config.proxy,          {}};
 }
 
 result<std::unique_ptr<curl_transport>> curl_transport::create(curl_settings settings)
@@ -161,6 +182,12 @@ result<std::unique_ptr<curl_transport>> curl_transport::create(curl_settings set
     std::call_once(once, [] { init_rc = curl_global_init(CURL_GLOBAL_DEFAULT); });
     if (init_rc != CURLE_OK)
         return fail(cat("libcurl initialisation failed: ", curl_easy_strerror(init_rc)));
+    if (!settings.proxy.credentials_file.empty()) {
+        auto credentials = read_proxy_credentials(settings.proxy.credentials_file);
+        if (!credentials)
+            return std::unexpected(credentials.error());
+        settings.proxy_credentials = std::move(*credentials);
+    }
     CURL* handle = curl_easy_init();
     if (handle == nullptr)
         return fail("libcurl could not create a handle");
@@ -209,6 +236,19 @@ result<void> curl_transport::perform(const http_request& request, response_sink&
     set(CURLOPT_TIMEOUT, static_cast<long>(total.count()));
     set(CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(to.low_speed_limit));
     set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(to.low_speed_time.count()));
+    // "" also turns off http(s)_proxy from the environment: a daemon's route is its config's.
+    set(CURLOPT_PROXY, settings_.proxy.url.c_str());
+    if (!settings_.proxy.url.empty()) {
+        set(CURLOPT_HTTPPROXYTUNNEL, 1L);
+        set(CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+        set(CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
+        if (!settings_.proxy.ca_file.empty())
+            set(CURLOPT_PROXY_CAINFO, settings_.proxy.ca_file.c_str());
+        if (!settings_.proxy_credentials.empty()) {
+            set(CURLOPT_PROXYUSERPWD, settings_.proxy_credentials.c_str());
+            set(CURLOPT_PROXYAUTH, static_cast<long>(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+        }
+    }
     set(CURLOPT_NOSIGNAL, 1L);
     set(CURLOPT_ERRORBUFFER, errbuf);
     set(CURLOPT_USERAGENT, settings_.user_agent.c_str());
@@ -234,7 +274,9 @@ result<void> curl_transport::perform(const http_request& request, response_sink&
     if (t.refused)
         return fail(cat(settings_.server, request.path, ": ", t.refused->message));
     if (rc != CURLE_OK)
-        return fail(cat(settings_.server, request.path, ": ", errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc)));
+        return fail(cat(settings_.server, request.path,
+                        settings_.proxy.url.empty() ? "" : cat(" (through proxy ", settings_.proxy.url, ")"), ": ",
+                        errbuf[0] != '\0' ? errbuf : curl_easy_strerror(rc)));
     if (!t.head_delivered)
         return fail(cat(settings_.server, request.path, ": the server sent no complete response"));
     return {};

@@ -1,7 +1,11 @@
 // The real transport: libcurl (OpenSSL flavour) to uun-server, HTTPS only,
 // TLS 1.2 or later, certificate and server name always verified, optional
 // public key pin, no redirects, timeouts on connect, total and low speed.
-// Created once by main.cpp; a request that fails returns why, with curl's words.
+// With proxy.url every request (polls, payloads, reports) goes through the
+// proxy's CONNECT tunnel, the TLS inside it verified the same way; without
+// it the connection is direct, whatever http(s)_proxy the environment has.
+// Created by main.cpp (again on a reload); a request that fails returns
+// why, with curl's words.
 #pragma once
 
 #include "lib/util/result.hpp"
@@ -23,6 +27,8 @@ struct curl_settings {
     std::string source_address;
     timeouts_config timeouts;
     std::string user_agent;
+    proxy_config proxy;
+    std::string proxy_credentials;  // "user:password" read from proxy.credentials_file by create()
 };
 
 curl_settings curl_settings_from(const updater_config& config);

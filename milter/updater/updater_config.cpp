@@ -45,7 +45,9 @@ bool is_absolute(const std::string& path)
 }
 
 // An https URL with a host and nothing after the path; returns why not.
-std::optional<std::string> server_url_problem(const std::string& url)
+// What is wrong with url as uun-server's base URL (https) or, with proxy, as
+// a proxy's (http or https), if anything.
+std::optional<std::string> url_problem(const std::string& url, bool proxy)
 {
     struct url_deleter {
         void operator()(CURLU* u) const { curl_url_cleanup(u); }
@@ -53,7 +55,7 @@ std::optional<std::string> server_url_problem(const std::string& url)
     std::unique_ptr<CURLU, url_deleter> u(curl_url());
     if (!u)
         return "cannot parse (out of memory)";
-    if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+    if (curl_url_set(u.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
         return "is not a URL";
     auto part = [&](CURLUPart which) -> std::optional<std::string> {
         char* value = nullptr;
@@ -63,12 +65,19 @@ std::optional<std::string> server_url_problem(const std::string& url)
         curl_free(value);
         return out;
     };
-    if (part(CURLUPART_SCHEME) != "https")
+    auto scheme = part(CURLUPART_SCHEME);
+    if (!proxy && scheme != "https")
         return "must start with https:// (the updater speaks only HTTPS)";
+    if (proxy && scheme != "http" && scheme != "https")
+        return "must start with http:// or https:// (a proxy that takes CONNECT)";
     if (!part(CURLUPART_HOST))
         return "has no host";
     if (part(CURLUPART_USER) || part(CURLUPART_PASSWORD))
-        return "must not carry a user name or password";
+        return proxy ? "must not carry a user name or password: put them in proxy.credentials_file (the URL is "
+                       "logged and shown by --print-config)"
+                     : "must not carry a user name or password";
+    if (auto path = part(CURLUPART_PATH); proxy && path && *path != "/")
+        return "must not have a path";
     if (part(CURLUPART_QUERY) || part(CURLUPART_FRAGMENT))
         return "must not have a query or fragment";
     return std::nullopt;
@@ -131,7 +140,7 @@ void read_server(config::section& root, updater_config& c)
 {
     c.server = root.string("server");
     if (!c.server.empty()) {
-        if (auto problem = server_url_problem(c.server))
+        if (auto problem = url_problem(c.server, false))
             root.report("server", cat("'", c.server, "' ", *problem));
         while (!c.server.empty() && c.server.back() == '/')
             c.server.pop_back();
@@ -146,6 +155,18 @@ void read_server(config::section& root, updater_config& c)
     c.source_address = root.string_or("source_address", "");
     if (!c.source_address.empty() && !is_ip_address(c.source_address))
         root.report("source_address", cat("'", c.source_address, "' is not an IPv4 or IPv6 address"));
+    if (auto proxy = root.child("proxy")) {
+        c.proxy.url = proxy->string("url");
+        if (!c.proxy.url.empty())
+            if (auto problem = url_problem(c.proxy.url, true))
+                proxy->report("url", cat("'", c.proxy.url, "' ", *problem));
+        c.proxy.credentials_file = proxy->string_or("credentials_file", "");
+        if (!c.proxy.credentials_file.empty())
+            check_absolute_file(*proxy, "credentials_file", c.proxy.credentials_file);
+        c.proxy.ca_file = proxy->string_or("ca_file", "");
+        if (!c.proxy.ca_file.empty())
+            check_absolute_file(*proxy, "ca_file", c.proxy.ca_file);
+    }
 }
 
 // Who the appliance is and where its UUNs go (doc/protocol.md "Identity").

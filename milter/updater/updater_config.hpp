@@ -32,11 +32,21 @@ struct timeouts_config {
     std::uint64_t low_speed_limit = 1024;  // bytes per second
 };
 
+// An HTTP(S) proxy between the appliance and uun-server (freshclam's
+// HTTPProxyServer). The TLS session to uun-server goes through a CONNECT
+// tunnel, verified exactly as without a proxy.
+struct proxy_config {
+    std::string url;               // http://host:port or https://host:port; empty: direct
+    std::string credentials_file;  // one line "user:password", mode 0600; empty: no proxy authentication
+    std::string ca_file;           // an https:// proxy's CA; empty: the system's
+};
+
 struct updater_config {
     std::string server;  // https base URL without a trailing slash
     std::string ca_file;
     std::string pinned_public_key;
     std::string source_address;
+    proxy_config proxy;
     proto::appliance_facts appliance;
     std::string enrollment_secret_file;  // appliance.enrollment_secret_file; empty: none
     std::string certificate_file;        // appliance.certificate_file: the device certificate (PEM); empty: none

@@ -13,6 +13,7 @@ UUN_PEER_PACKAGES=(
   faketime  # e2e/trust_model: a frozen uun-server (libfaketime), its clock two hours behind
   openssh-server  # integration/publish_remote: a private sshd is the admin host's way to the server host
   jq  # admin/first_hour: reads uun-publish --json the way a script would
+  tinyproxy  # updater/proxy: the HTTP proxy an appliance reaches uun-server through (its service never started)
 )
 # e2e/sendmail: the libraries the unpacked (never installed) Sendmail needs;
 # none conflicts with Postfix. The sendmail packages themselves are only downloaded.

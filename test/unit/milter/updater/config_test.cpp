@@ -243,6 +243,17 @@ TEST_CASE("config errors name file, line and key")
         {"source address not an address", "source_address: gw1.example.net\n", "", "'source_address'"},
         {"log level", "log:\n  level: loud\n", "", "'log.level'"},
         {"relative ca_file", "ca_file: ca.pem\n", "", "'ca_file': 'ca.pem' must be an absolute path"},
+        {"proxy without url", "proxy: {credentials_file: /etc/passwd}\n", "", "'proxy.url' is required"},
+        {"proxy with credentials in the URL", "proxy: {url: \"http://u:p@proxy.example:3128\"}\n", "",
+         "'proxy.url': 'http://u:p@proxy.example:3128' must not carry a user name or password: put them in "
+         "proxy.credentials_file"},
+        {"socks proxy", "proxy: {url: \"socks5://proxy.example:1080\"}\n", "",
+         "must start with http:// or https:// (a proxy that takes CONNECT)"},
+        {"proxy with a path", "proxy: {url: \"http://proxy.example:3128/x\"}\n", "", "must not have a path"},
+        {"relative credentials file", "proxy: {url: \"http://proxy.example:3128\", credentials_file: c}\n", "",
+         "'proxy.credentials_file': 'c' must be an absolute path"},
+        {"unknown proxy key", "proxy: {url: \"http://proxy.example:3128\", user: me}\n", "",
+         "unknown key 'user' in 'proxy'"},
     };
     for (const auto& r : rows) {
         INFO(std::string(r.label));
