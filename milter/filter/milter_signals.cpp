@@ -19,6 +19,8 @@ namespace uun::filter {
 
 namespace {
 
+std::atomic<bool> signals_are_ours{false};
+
 sigset_t milter_signal_set()
 {
     sigset_t set;
@@ -91,6 +93,7 @@ int run_with_signals(const std::function<int()>& serve, const std::function<void
 {
     std::atomic<bool> served{false};
     int rc = 0;
+    signals_are_ours = true;  // before smfi_main starts libmilter's signal thread
     reload_worker worker(reload);
     std::thread milter([&] {
         rc = serve();
@@ -117,3 +120,24 @@ int run_with_signals(const std::function<int()>& serve, const std::function<void
 }
 
 }  // namespace uun::filter
+
+// POSIX sigwait, minus the signals uun-milter takes itself once they are
+// its own (see the header): libmilter's signal thread then waits for nothing.
+extern "C" int sigwait(const sigset_t* set, int* sig)
+{
+    sigset_t wanted = *set;
+    if (uun::filter::signals_are_ours.load()) {
+        sigdelset(&wanted, SIGHUP);
+        sigdelset(&wanted, SIGTERM);
+        sigdelset(&wanted, SIGINT);
+    }
+    for (;;) {
+        int got = ::sigwaitinfo(&wanted, nullptr);
+        if (got > 0) {
+            *sig = got;
+            return 0;
+        }
+        if (errno != EINTR)
+            return errno;
+    }
+}

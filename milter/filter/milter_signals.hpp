@@ -1,10 +1,14 @@
 // uun-milter takes SIGHUP, SIGTERM and SIGINT itself. libmilter's own signal
-// thread stops the milter on SIGHUP; here the main thread waits for the
-// three signals while smfi_main runs on a thread of its own. On Linux a
-// signal sent to the process goes to its main thread first when that thread
-// is waiting for it, so libmilter's thread never sees them; the reload runs
-// on a worker, so the main thread is back waiting at once, and several
-// SIGHUPs in a row make at most one more reload.
+// thread (signal.c) waits for the three with sigwait(3) and stops the milter
+// on SIGHUP, and there is no option to turn that off. Two threads waiting
+// for one signal get it in no fixed order (a burst of SIGHUPs stopped the
+// milter), so this file defines sigwait: once run_with_signals has begun,
+// a sigwait call (libmilter's, the only caller) does not wait for those
+// three, and they reach only the main thread, which waits for them with
+// sigtimedwait while smfi_main runs on a thread of its own. libmilter.so
+// imports sigwait, so the dynamic linker binds its call to this definition.
+// The reload runs on a worker, so the main thread is back waiting at once,
+// and several SIGHUPs in a row make at most one more reload.
 // Caller: milter_main.cpp, once privileges are dropped.
 #pragma once
 
